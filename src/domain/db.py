@@ -1,0 +1,16 @@
+"""Raw SQL access for the few queries the ORM cannot express; runs in the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.connection import get_connection
+
+
+async def fetch(sql: str, *params: Any) -> list[dict[str, Any]]:
+    return await get_connection("default").execute_query_dict(sql, list(params))
+
+
+async def execute(sql: str, *params: Any) -> int:
+    count, _ = await get_connection("default").execute_query(sql, list(params))
+    return count

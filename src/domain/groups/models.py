@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tortoise import fields
+from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from domain.organisations.models import Organisation
+
+
+class ChargingGroup(Model):
+    """A node of an organisation's group tree, with a materialised path."""
+
+    id = fields.UUIDField(primary_key=True)
+    organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
+        "evcms.Organisation", related_name="groups", on_delete=fields.RESTRICT
+    )
+    parent: fields.ForeignKeyNullableRelation[ChargingGroup] = fields.ForeignKeyField(
+        "evcms.ChargingGroup", related_name="children", null=True, on_delete=fields.RESTRICT
+    )
+    name = fields.CharField(max_length=100)
+    # "/<root id>/<child id>/.../<own id>/": a prefix match selects a subtree.
+    path = fields.CharField(max_length=2000, db_index=True)
+    version = fields.IntField(default=1)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    organisation_id: object
+    parent_id: object
+
+    class Meta:
+        table = "charging_group"
+        unique_together = (("organisation", "path"),)
+
+    @property
+    def depth(self) -> int:
+        return self.path.strip("/").count("/")
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent_id is None

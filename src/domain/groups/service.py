@@ -1,0 +1,202 @@
+"""Charging group tree: create, rename, move, delete, list. Callers own the transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import Enum
+
+from domain import db
+from domain.errors import (
+    CONFLICT,
+    GROUP_NOT_FOUND,
+    PARENT_REQUIRED,
+    DomainError,
+    ErrorCode,
+    NotFound,
+    require_text,
+)
+from domain.groups.models import ChargingGroup
+from domain.operators.models import Operator
+from domain.organisations.models import Organisation
+from domain.pagination import Page, PageRequest, paginate
+from domain.principal import Principal
+from domain.scope import parse_id, visible_groups
+from domain.stations.models import ChargingStation
+
+NAME_MAX = 100
+
+
+class GroupSort(Enum):
+    NAME = "name"
+    CREATED_AT = "created_at"
+    PATH = "path"
+
+
+@dataclass(frozen=True)
+class GroupFilter:
+    search: str | None = None
+    sort: GroupSort = GroupSort.NAME
+    descending: bool = False
+
+
+def child_path(parent_path: str, group_id: uuid.UUID) -> str:
+    return f"{parent_path}{group_id}/"
+
+
+async def create_root(*, organisation: Organisation, name: str) -> ChargingGroup:
+    """The root group every organisation has (bootstrap only)."""
+    group_id = uuid.uuid4()
+    return await ChargingGroup.create(
+        id=group_id, organisation=organisation, parent=None, name=name, path=f"/{group_id}/"
+    )
+
+
+async def get(*, principal: Principal, group_id: str | uuid.UUID) -> ChargingGroup | None:
+    gid = parse_id(group_id)
+    if gid is None:
+        return None
+    return await visible_groups(principal).get_or_none(id=gid)
+
+
+async def _require(principal: Principal, group_id: str | uuid.UUID, field: str) -> ChargingGroup:
+    group = await get(principal=principal, group_id=group_id)
+    if group is None:
+        raise NotFound(GROUP_NOT_FOUND, field)
+    return group
+
+
+async def list_groups(
+    *, principal: Principal, filter: GroupFilter, page: PageRequest
+) -> Page[ChargingGroup]:
+    query = visible_groups(principal)
+    if filter.search and filter.search.strip():
+        query = query.filter(name__icontains=filter.search.strip())
+    field = filter.sort.value
+    order = [f"-{field}" if filter.descending else field, "id"]
+    return await paginate(query, page, order)
+
+
+async def subtree_station_counts(group_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Stations anywhere below each group, in one statement."""
+    if not group_ids:
+        return {}
+    rows = await db.fetch(
+        """
+        SELECT g.id AS id, count(s.id) AS n
+        FROM charging_group g
+        LEFT JOIN charging_group d
+          ON d.organisation_id = g.organisation_id AND left(d.path, length(g.path)) = g.path
+        LEFT JOIN charging_station s ON s.group_id = d.id
+        WHERE g.id = ANY($1::uuid[])
+        GROUP BY g.id
+        """,
+        group_ids,
+    )
+    return {row["id"]: row["n"] for row in rows}
+
+
+async def create(*, principal: Principal, name: str, parent_id: str | None = None) -> ChargingGroup:
+    name = require_text(name, "name", max_length=NAME_MAX, label="Name")
+    if parent_id is None:
+        if not principal.is_admin:
+            raise DomainError(ErrorCode.REQUIRED, PARENT_REQUIRED, "parentId")
+        parent = await visible_groups(principal).get_or_none(path=principal.base_path)
+        if parent is None:
+            raise NotFound(GROUP_NOT_FOUND, "parentId")
+    else:
+        parent = await _require(principal, parent_id, "parentId")
+    group_id = uuid.uuid4()
+    return await ChargingGroup.create(
+        id=group_id,
+        organisation_id=principal.organisation_id,
+        parent=parent,
+        name=name,
+        path=child_path(parent.path, group_id),
+    )
+
+
+def _check_version(group: ChargingGroup, version: int | None) -> None:
+    if version is not None and version != group.version:
+        raise DomainError(ErrorCode.CONFLICT, CONFLICT, "version")
+
+
+async def update(
+    *,
+    principal: Principal,
+    group_id: str,
+    name: str | None = None,
+    parent_id: str | None = None,
+    version: int | None = None,
+) -> ChargingGroup:
+    """Rename and/or move a group (with its whole subtree) under another group."""
+    found = await _require(principal, group_id, "id")
+    group = await ChargingGroup.select_for_update().get(id=found.id)
+    _check_version(group, version)
+    if name is not None:
+        group.name = require_text(name, "name", max_length=NAME_MAX, label="Name")
+    if parent_id is not None and parse_id(parent_id) != group.parent_id:
+        await _move(principal, group, parent_id)
+    group.version += 1
+    await group.save()
+    return group
+
+
+async def _move(principal: Principal, group: ChargingGroup, parent_id: str) -> None:
+    if group.is_root or group.path == principal.base_path:
+        raise DomainError(
+            ErrorCode.INVALID_MOVE,
+            "The root group or your own base group cannot be moved.",
+            "parentId",
+        )
+    parent = await _require(principal, parent_id, "parentId")
+    if parent.path.startswith(group.path):
+        raise DomainError(
+            ErrorCode.INVALID_MOVE, "A group cannot be moved into its own subtree.", "parentId"
+        )
+    old_path, new_path = group.path, child_path(parent.path, group.id)
+    # Rewrite the prefix of the whole subtree in one statement.
+    await db.execute(
+        """
+        UPDATE charging_group
+        SET path = $1 || substr(path, length($2) + 1), version = version + 1
+        WHERE organisation_id = $3 AND left(path, length($2)) = $2 AND id <> $4
+        """,
+        new_path,
+        old_path,
+        group.organisation_id,
+        group.id,
+    )
+    group.parent = parent
+    group.path = new_path
+
+
+async def delete(*, principal: Principal, group_id: str, version: int | None = None) -> None:
+    found = await _require(principal, group_id, "id")
+    group = await ChargingGroup.select_for_update().get(id=found.id)
+    _check_version(group, version)
+    if group.is_root or group.path == principal.base_path:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            "The root group or your own base group cannot be deleted.",
+            "id",
+        )
+    if await ChargingGroup.filter(parent_id=group.id).exists():
+        raise DomainError(
+            ErrorCode.NOT_EMPTY,
+            "The group has subgroups. Move them under some other group first.",
+            "id",
+        )
+    if await ChargingStation.filter(group_id=group.id).exists():
+        raise DomainError(ErrorCode.NOT_EMPTY, "The group has charging stations.", "id")
+    if await Operator.filter(base_group_id=group.id).exists():
+        raise DomainError(ErrorCode.NOT_EMPTY, "The group is the base group of an operator.", "id")
+    await group.delete()
+
+
+async def get_many(
+    *, principal: Principal, group_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, ChargingGroup]:
+    """Visible groups by id, in one statement (dataloaders)."""
+    rows = await visible_groups(principal).filter(id__in=group_ids)
+    return {row.id: row for row in rows}

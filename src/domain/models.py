@@ -1,0 +1,9 @@
+"""The modules Tortoise loads as the single `evcms` app."""
+
+MODEL_MODULES = [
+    "domain.organisations.models",
+    "domain.groups.models",
+    "domain.operators.models",
+    "domain.stations.models",
+    "domain.mail.models",
+]

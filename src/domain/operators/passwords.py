@@ -1,0 +1,67 @@
+"""Password hashing (argon2) and the password policy."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from domain.errors import PASSWORD_POLICY, DomainError, ErrorCode
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so both paths cost the same.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-0")
+
+MIN_LENGTH = 10
+MAX_LENGTH = 128
+
+
+def check_policy(password: str, *, username: str = "", field: str = "password") -> None:
+    """At least 10 characters from at least 3 of: lower case, upper case, digits, others."""
+    classes = [
+        any(c.islower() for c in password),
+        any(c.isupper() for c in password),
+        any(c.isdigit() for c in password),
+        any(not c.isalnum() for c in password),
+    ]
+    too_weak = (
+        not MIN_LENGTH <= len(password) <= MAX_LENGTH
+        or sum(classes) < 3
+        or (username and username.lower() in password.lower())
+    )
+    if too_weak:
+        raise DomainError(ErrorCode.PASSWORD_POLICY, PASSWORD_POLICY, field)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def generate_password() -> str:
+    """A random password that satisfies the policy."""
+    while True:
+        candidate = secrets.token_urlsafe(15) + "-7aA"
+        try:
+            check_policy(candidate)
+        except DomainError:
+            continue
+        return candidate
+
+
+def new_token() -> tuple[str, str]:
+    """A random URL-safe token and the hash under which it is stored."""
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

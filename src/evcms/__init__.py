@@ -1,0 +1,1 @@
+"""Composition root: settings, ASGI app factory, CLI, embedded services."""

@@ -1,0 +1,111 @@
+"""The ASGI app: GraphQL at /graphql, health checks, and (later) the OCPP endpoint."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from arq import create_pool
+from arq.connections import RedisSettings
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route, WebSocketRoute
+from strawberry.asgi import GraphQL
+
+from evcms import db
+from evcms.settings import Settings
+from gql.context import Context, Services
+from gql.schema import build_schema
+from tenancy.auth import LoginPolicy, authenticate
+
+log = logging.getLogger("evcms")
+
+
+class GraphQLApp(GraphQL):
+    """Strawberry's ASGI app with our per-request context."""
+
+    def __init__(self, services_ref: dict[str, Services], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._services = services_ref
+
+    async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        actor = await authenticate(token.strip() if scheme.lower() == "bearer" else None)
+        return Context(
+            actor=actor, services=self._services["services"], request=request, response=response
+        )
+
+
+def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
+    """The app for one node. `worker` also runs the arq worker in this process."""
+    assert settings.database_url and settings.redis_url, "resolve embedded services first"
+    state: dict[str, Services] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await db.init(settings.database_url or "")
+        redis = await create_pool(RedisSettings.from_dsn(settings.redis_url or ""))
+        state["services"] = Services(
+            redis=redis,
+            link_base=settings.public_url,
+            login_policy=LoginPolicy(
+                session_ttl=timedelta(minutes=settings.session_ttl_minutes),
+                max_failures=settings.login_max_failures,
+                lockout_seconds=settings.login_lockout_seconds,
+            ),
+        )
+        app.state.redis = redis
+        async with contextlib.AsyncExitStack() as stack:
+            if worker:
+                from evcms.worker import run_in_background
+
+                await stack.enter_async_context(run_in_background(settings))
+            try:
+                yield
+            finally:
+                await redis.aclose()
+                await db.close()
+
+    async def healthz(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    async def readyz(request: Request) -> JSONResponse:
+        checks = {"database": await db.ping(), "redis": await _redis_ok(request.app.state.redis)}
+        return JSONResponse(
+            {"ready": all(checks.values()), **checks},
+            status_code=200 if all(checks.values()) else 503,
+        )
+
+    schema = build_schema(
+        max_depth=settings.graphql_max_depth,
+        max_tokens=settings.graphql_max_tokens,
+        max_aliases=settings.graphql_max_aliases,
+        introspection=settings.introspection_enabled,
+    )
+    graphql = GraphQLApp(
+        state,
+        schema=schema,
+        graphql_ide="graphiql" if settings.environment != "production" else None,
+        multipart_uploads_enabled=True,
+    )
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        lifespan=lifespan,
+    )
+
+
+async def _redis_ok(redis: Any) -> bool:
+    try:
+        return bool(await redis.ping())
+    except Exception:
+        return False

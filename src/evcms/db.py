@@ -1,0 +1,72 @@
+"""Tortoise configuration from DATABASE_URL, start-up, shutdown and migrations."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from tortoise import Tortoise
+from tortoise.migrations.api.migrate import migrate as run_migrations
+
+from domain.models import MODEL_MODULES
+
+APP = "evcms"
+
+
+def credentials(url: str) -> dict[str, Any]:
+    """asyncpg credentials from a postgres:// URL (a `?host=/dir` names a unix socket dir)."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise ValueError("DATABASE_URL must be a postgres:// or postgresql:// URL")
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    return {
+        "host": query.get("host") or parts.hostname or "127.0.0.1",
+        "port": parts.port or int(query.get("port", 5432)),
+        "user": unquote(parts.username or "postgres"),
+        "password": unquote(parts.password or ""),
+        "database": parts.path.lstrip("/") or "postgres",
+        "minsize": int(query.get("minsize", 1)),
+        "maxsize": int(query.get("maxsize", 10)),
+    }
+
+
+def tortoise_config(url: str) -> dict[str, Any]:
+    return {
+        "connections": {
+            "default": {"engine": "tortoise.backends.asyncpg", "credentials": credentials(url)}
+        },
+        "apps": {
+            APP: {
+                "models": MODEL_MODULES,
+                "migrations": "domain.migrations",
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def init(url: str, *, global_fallback: bool = True) -> None:
+    """Connect the ORM. The global fallback lets request tasks see the lifespan's context."""
+    await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=global_fallback)
+
+
+async def close() -> None:
+    await Tortoise.close_connections()
+
+
+async def migrate(url: str) -> None:
+    """Apply every checked-in migration that the database has not seen."""
+    await run_migrations(config=tortoise_config(url))
+
+
+async def ping() -> bool:
+    """Whether the database answers (readiness)."""
+    from tortoise.connection import get_connection
+
+    try:
+        await get_connection("default").execute_query("SELECT 1")
+    except Exception:
+        return False
+    return True

@@ -1,0 +1,53 @@
+"""arq worker wiring: the jobs of `workers`, with the database and SMTP set up."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from arq.connections import RedisSettings
+from arq.worker import Worker
+
+from evcms import db
+from evcms.settings import Settings
+from workers.mail import FUNCTIONS, MAX_TRIES, SmtpConfig
+
+
+def build_worker(settings: Settings, *, init_db: bool = True, **kwargs: Any) -> Worker:
+    """An arq Worker; `init_db=False` when the process already connected the ORM."""
+    smtp = SmtpConfig.from_url(settings.smtp_url, settings.mail_from) if settings.smtp_url else None
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx["smtp"] = smtp
+        if init_db:
+            await db.init(settings.database_url or "")
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        if init_db:
+            await db.close()
+
+    return Worker(
+        functions=FUNCTIONS,
+        redis_settings=RedisSettings.from_dsn(settings.redis_url or ""),
+        on_startup=startup,
+        on_shutdown=shutdown,
+        max_tries=MAX_TRIES,
+        handle_signals=False,
+        **kwargs,
+    )
+
+
+@contextlib.asynccontextmanager
+async def run_in_background(settings: Settings) -> AsyncIterator[Worker]:
+    """Run a worker inside this process (the embedded default) until the block ends."""
+    worker = build_worker(settings, init_db=False)
+    task = asyncio.create_task(worker.async_run())
+    try:
+        yield worker
+    finally:
+        await worker.close()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,1 @@
+"""Strawberry schema: types, queries, mutations, dataloaders, error mapping. Thin."""

@@ -1,0 +1,54 @@
+"""Per-request context: the actor, the request's dataloaders and work to run after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from arq import ArqRedis
+
+from gql.loaders import Loaders
+from tenancy.actor import Actor
+from tenancy.auth import LoginPolicy
+
+
+@dataclass
+class Services:
+    """What the app hands every request (built once at start-up)."""
+
+    redis: ArqRedis
+    link_base: str
+    login_policy: LoginPolicy
+
+
+@dataclass
+class Context:
+    actor: Actor
+    services: Services
+    request: Any = None
+    response: Any = None
+    loaders: Loaders = field(init=False)
+    _after_commit: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.actor)
+
+    def after_commit(self, job: Callable[[], Awaitable[Any]]) -> None:
+        self._after_commit.append(job)
+
+    def send_mail(self, message_id: object) -> None:
+        """Deliver an outbox message once the transaction that wrote it has committed."""
+        self.after_commit(
+            lambda: self.services.redis.enqueue_job(
+                "send_email", str(message_id), _job_id=f"send_email:{message_id}"
+            )
+        )
+
+    def discard_after_commit(self) -> None:
+        self._after_commit.clear()
+
+    async def run_after_commit(self) -> None:
+        jobs, self._after_commit = self._after_commit, []
+        for job in jobs:
+            await job()

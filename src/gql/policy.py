@@ -1,0 +1,81 @@
+"""The choke point: every root field declares a policy, checked before it resolves.
+
+Mutations also run here inside one database transaction; a DomainError rolls it back and
+becomes the payload's user error. A root field without a Policy makes the schema refuse
+to build (deny by default).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import OperationType
+from strawberry.extensions import FieldExtension
+from strawberry.types.field import StrawberryField
+from tortoise.transactions import in_transaction
+
+from domain.errors import ACCESS_DENIED, DomainError, ErrorCode
+from gql.errors import Forbidden, InvalidArgument, NotAuthenticated, UserError
+
+PUBLIC = "public"
+SIGNED_IN = "signed-in"
+
+
+class Policy(FieldExtension):
+    def __init__(self, action: str) -> None:
+        self.action = action
+
+    def apply(self, field: StrawberryField) -> None:
+        self.field = field
+
+    def resolve(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"root field {self.field.name} must be async")
+
+    async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        ctx = info.context
+        is_mutation = info.operation.operation == OperationType.MUTATION
+        if self.action != PUBLIC:
+            if not ctx.actor.is_authenticated:
+                raise NotAuthenticated()
+            if self.action != SIGNED_IN and not ctx.actor.may(self.action):
+                if is_mutation:
+                    return self.failure(DomainError(ErrorCode.ACCESS_DENIED, ACCESS_DENIED))
+                raise Forbidden()
+        if not is_mutation:
+            try:
+                return await next_(source, info, **kwargs)
+            except DomainError as error:  # a bad argument to a query (page size, ...)
+                raise InvalidArgument(error.message) from None
+        try:
+            async with in_transaction():
+                result = await next_(source, info, **kwargs)
+        except DomainError as error:
+            ctx.discard_after_commit()
+            return self.failure(error)
+        await ctx.run_after_commit()
+        return result
+
+    def failure(self, error: DomainError) -> Any:
+        payload: Any = self.field.type
+        return payload(errors=[UserError.from_domain(error)])
+
+
+def missing_policies(*root_types: type) -> list[str]:
+    """Root fields that declare no Policy."""
+    missing = []
+    for root in root_types:
+        for field in root.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+            if not any(isinstance(ext, Policy) for ext in field.extensions):
+                missing.append(f"{root.__name__}.{field.name}")
+    return missing
+
+
+def declared_actions(*root_types: type) -> dict[str, str]:
+    """Every root field and the action its policy names."""
+    out = {}
+    for root in root_types:
+        for field in root.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+            for ext in field.extensions:
+                if isinstance(ext, Policy):
+                    out[f"{root.__name__}.{field.name}"] = ext.action
+    return out

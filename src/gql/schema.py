@@ -1,0 +1,64 @@
+"""The schema, its protective extensions, and the SDL export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from gql.auth import AuthMutation
+from gql.errors import MaskUnexpectedErrors
+from gql.groups import GroupMutation, GroupQuery
+from gql.mail import MailQuery
+from gql.operators import OperatorMutation, OperatorQuery
+from gql.policy import missing_policies
+
+QUERY_ROOTS: tuple[type, ...] = (OperatorQuery, GroupQuery, MailQuery)
+MUTATION_ROOTS: tuple[type, ...] = (AuthMutation, OperatorMutation, GroupMutation)
+
+Query = merge_types("Query", QUERY_ROOTS)
+Mutation = merge_types("Mutation", MUTATION_ROOTS)
+
+
+def build_schema(
+    *,
+    max_depth: int = 12,
+    max_tokens: int = 4000,
+    max_aliases: int = 30,
+    introspection: bool = True,
+) -> strawberry.Schema:
+    """Refuses to build if any root field declares no policy (deny by default)."""
+    missing = missing_policies(*QUERY_ROOTS, *MUTATION_ROOTS)
+    if missing:
+        raise RuntimeError(f"root fields without a policy: {', '.join(missing)}")
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        MaskUnexpectedErrors,
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+def sdl() -> str:
+    return build_schema().as_str() + "\n"

@@ -1,0 +1,1 @@
+"""Who is acting and what they may touch: authentication, sessions, Actor, Casbin policy."""

@@ -1,0 +1,82 @@
+"""Log in, log out, and turn a bearer token into an Actor on every request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from redis.asyncio import Redis
+
+from domain.errors import OPERATOR_INACTIVE, THROTTLED, WRONG_CREDENTIALS, DomainError, ErrorCode
+from domain.operators.models import Operator, OperatorSession, OperatorStatus
+from domain.operators.passwords import new_token, token_hash, verify_password
+from tenancy import throttle
+from tenancy.actor import ANONYMOUS, Actor, ActorKind
+
+MAX_SESSION = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    session_ttl: timedelta = MAX_SESSION
+    max_failures: int = 5
+    lockout_seconds: int = 900
+
+
+@dataclass(frozen=True)
+class Login:
+    token: str
+    expires_at: datetime
+    operator: Operator
+
+
+async def login(*, username: str, password: str, redis: Redis, policy: LoginPolicy) -> Login:
+    """Check the credentials and open a session of at most 2 hours."""
+    username = username.strip()
+    if await throttle.is_throttled(redis, username, max_failures=policy.max_failures):
+        raise DomainError(ErrorCode.THROTTLED, THROTTLED, "username")
+    operator = await Operator.get_or_none(username__iexact=username)
+    if not verify_password(operator.password_hash if operator else None, password):
+        await throttle.record_failure(redis, username, window_seconds=policy.lockout_seconds)
+        raise DomainError(ErrorCode.WRONG_CREDENTIALS, WRONG_CREDENTIALS)
+    assert operator is not None
+    if operator.status != OperatorStatus.ACTIVE:
+        raise DomainError(ErrorCode.OPERATOR_INACTIVE, OPERATOR_INACTIVE)
+    await throttle.clear(redis, username)
+    token, digest = new_token()
+    expires_at = datetime.now(UTC) + min(policy.session_ttl, MAX_SESSION)
+    await OperatorSession.create(operator=operator, token_hash=digest, expires_at=expires_at)
+    return Login(token=token, expires_at=expires_at, operator=operator)
+
+
+async def logout(*, actor: Actor) -> None:
+    if actor.session_id is not None:
+        await OperatorSession.filter(id=actor.session_id, revoked_at=None).update(
+            revoked_at=datetime.now(UTC)
+        )
+
+
+async def authenticate(token: str | None) -> Actor:
+    """The Actor behind a bearer token, read fresh so status and role changes apply at once."""
+    if not token:
+        return ANONYMOUS
+    session = (
+        await OperatorSession.filter(
+            token_hash=token_hash(token), revoked_at=None, expires_at__gt=datetime.now(UTC)
+        )
+        .select_related("operator__base_group")
+        .first()
+    )
+    if session is None:
+        return ANONYMOUS
+    operator = session.operator
+    if operator.status != OperatorStatus.ACTIVE:
+        return ANONYMOUS
+    return Actor(
+        kind=ActorKind.OPERATOR,
+        organisation_id=operator.organisation_id,  # type: ignore[arg-type]
+        operator_id=operator.id,
+        role=operator.role.value,
+        base_path=operator.base_group.path,
+        session_id=session.id,
+    )

@@ -1,0 +1,1 @@
+"""arq worker jobs: small coroutines that take ids, idempotent, retried with Retry(defer=...)."""
