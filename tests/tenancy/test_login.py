@@ -1,3 +1,6 @@
+from datetime import datetime
+
+from domain.operators.models import OperatorSession
 from tests.conftest import LOGIN, login
 from tests.factories import PASSWORD
 
@@ -26,3 +29,64 @@ async def test_wrong_password_is_wrong_credentials(client, world):
 async def test_unknown_user_is_wrong_credentials(client, world):
     data = await client(LOGIN, u="nobody", p=PASSWORD)
     assert data["login"]["errors"][0]["message"] == "Wrong credentials."
+
+
+async def test_repeated_failures_throttle_the_username(client, world):
+    for _ in range(5):
+        data = await client(LOGIN, u="alpha", p="wrong")
+        assert data["login"]["errors"][0]["code"] == "WRONG_CREDENTIALS"
+    # Even the right password is refused while throttled, and the answer says why.
+    data = await client(LOGIN, u="alpha", p=PASSWORD)
+    assert data["login"] == {
+        "token": None,
+        "errors": [
+            {"code": "THROTTLED", "message": "Too many failed login attempts. Try again later."}
+        ],
+    }
+    # Other usernames are not affected.
+    assert await login(client, "beta")
+
+
+async def test_success_resets_the_failure_count(client, world):
+    for _ in range(4):
+        await client(LOGIN, u="alpha", p="wrong")
+    assert await login(client, "alpha")
+    for _ in range(4):
+        await client(LOGIN, u="alpha", p="wrong")
+    assert await login(client, "alpha")
+
+
+async def test_session_expires_at_most_two_hours_after_login(client, world):
+    data = await client(
+        'mutation { login(username: "alpha", password: "%s") { token expiresAt } }' % PASSWORD
+    )
+    session = await OperatorSession.get(operator_id=world.admin.id)
+    expires = datetime.fromisoformat(data["login"]["expiresAt"])
+    assert (expires - session.created_at).total_seconds() <= 2 * 3600 + 1
+
+
+CHANGE = """
+mutation($c: String!, $n: String!) {
+  changePassword(currentPassword: $c, newPassword: $n) {
+    operator { username } errors { code field message }
+  }
+}
+"""
+
+
+async def test_change_own_password(client, as_basic, world):
+    data = await as_basic(CHANGE, c="wrong", n="New-Password-42")
+    assert data["changePassword"]["errors"] == [
+        {"code": "WRONG_CREDENTIALS", "field": "currentPassword", "message": "Wrong credentials."}
+    ]
+    data = await as_basic(CHANGE, c=PASSWORD, n="short")
+    assert data["changePassword"]["errors"] == [
+        {
+            "code": "PASSWORD_POLICY",
+            "field": "newPassword",
+            "message": "Password does not conform to password policy.",
+        }
+    ]
+    data = await as_basic(CHANGE, c=PASSWORD, n="New-Password-42")
+    assert data["changePassword"] == {"operator": {"username": "beta"}, "errors": []}
+    assert await login(client, "beta", "New-Password-42")
