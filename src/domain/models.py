@@ -6,4 +6,7 @@ MODEL_MODULES = [
     "domain.operators.models",
     "domain.stations.models",
     "domain.mail.models",
+    "domain.users.models",
+    "domain.pricing.models",
+    "domain.history.models",
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from tortoise import fields
@@ -7,6 +8,12 @@ from tortoise.models import Model
 
 if TYPE_CHECKING:
     from domain.organisations.models import Organisation
+    from domain.pricing.models import Tariff
+
+
+class AccessPolicy(StrEnum):
+    OPEN = "open"  # every valid token of the organisation
+    RESTRICTED = "restricted"  # only users with an access right here
 
 
 class ChargingGroup(Model):
@@ -22,12 +29,19 @@ class ChargingGroup(Model):
     name = fields.CharField(max_length=100)
     # "/<root id>/<child id>/.../<own id>/": a prefix match selects a subtree.
     path = fields.CharField(max_length=2000, db_index=True)
+    # Pricing and access, inherited by everything below unless set lower down.
+    tariff: fields.ForeignKeyNullableRelation[Tariff] = fields.ForeignKeyField(
+        "evcms.Tariff", related_name="groups", null=True, on_delete=fields.RESTRICT
+    )
+    access_policy = fields.CharEnumField(AccessPolicy, max_length=16, null=True)
+    allow_roaming = fields.BooleanField(null=True)
     version = fields.IntField(default=1)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     organisation_id: object
     parent_id: object
+    tariff_id: object
 
     class Meta:
         table = "charging_group"
