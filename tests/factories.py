@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 
 from domain.groups import service as groups
 from domain.groups.models import ChargingGroup
 from domain.operators import service as operators
 from domain.operators.models import Operator, OperatorRole, OperatorStatus
 from domain.organisations.models import Organisation
-from domain.stations.models import ChargingStation
+from domain.pricing.models import Tariff
+from domain.stations.models import (
+    ChargingPoint,
+    ChargingStation,
+    PowerType,
+    Socket,
+    SocketType,
+)
+from domain.users.models import AccessRight, ChargingUser, Token, TokenStatus, UserGroup
 
 PASSWORD = "Correct-Horse-9"
 _seq = itertools.count(1)
@@ -65,14 +75,27 @@ async def operator(
     return op
 
 
-async def station(group: ChargingGroup | None, organisation_id: object = None) -> ChargingStation:
-    ident = unique("EVI")
-    return await ChargingStation.create(
+async def station(
+    group: ChargingGroup | None,
+    organisation_id: object = None,
+    *,
+    identifier: str | None = None,
+    points: int = 0,
+    power_type: str = "ac_3_phase",
+    **fields: object,
+) -> ChargingStation:
+    """A station in `group` with `points` charging points of one socket each."""
+    ident = identifier or unique("EVI")
+    row = await ChargingStation.create(
         organisation_id=organisation_id or group.organisation_id,  # type: ignore[union-attr]
         group=group,
         name=ident,
         identifier=ident,
+        **fields,
     )
+    for number in range(1, points + 1):
+        await point(row, number, power_type=power_type)
+    return row
 
 
 @dataclass
@@ -113,3 +136,123 @@ async def world() -> World:
         root_b=root_b,
         admin_b=await operator(root_b, "admin", username="omega"),
     )
+
+
+# --- charging infrastructure, drivers and pricing -------------------------------------------
+
+
+async def point(
+    station_row: ChargingStation,
+    number: int = 1,
+    *,
+    power_type: str = "ac_3_phase",
+    sockets: int = 1,
+) -> ChargingPoint:
+    """A charging point with `sockets` Type 2 (or CCS2 for DC) sockets."""
+    row = await ChargingPoint.create(station=station_row, number=number)
+    for n in range(1, sockets + 1):
+        await Socket.create(
+            point=row,
+            number=n,
+            type=SocketType.CCS2 if power_type == "dc" else SocketType.TYPE_2,
+            power_type=PowerType(power_type),
+            max_power_kw=Decimal("50" if power_type == "dc" else "22"),
+            max_voltage=400,
+            max_amperage=125 if power_type == "dc" else 32,
+        )
+    return row
+
+
+async def tariff(
+    owner: ChargingGroup,
+    *,
+    name: str | None = None,
+    per_kwh: str = "0.30",
+    per_session: str = "0",
+    per_hour: str = "0",
+    vat_rate: str = "24",
+    currency: str = "EUR",
+    prices_include_vat: bool = False,
+) -> Tariff:
+    return await Tariff.create(
+        organisation_id=owner.organisation_id,
+        group=owner,
+        name=name or unique("Tariff "),
+        price_per_kwh=Decimal(per_kwh),
+        price_per_session=Decimal(per_session),
+        price_per_hour=Decimal(per_hour),
+        vat_rate=Decimal(vat_rate),
+        currency=currency,
+        prices_include_vat=prices_include_vat,
+    )
+
+
+async def user_group(
+    owner: ChargingGroup,
+    *,
+    name: str | None = None,
+    active: bool = True,
+    ac_tariff: Tariff | None = None,
+    dc_tariff: Tariff | None = None,
+) -> UserGroup:
+    return await UserGroup.create(
+        organisation_id=owner.organisation_id,
+        group=owner,
+        name=name or unique("User group "),
+        active=active,
+        ac_tariff=ac_tariff,
+        dc_tariff=dc_tariff,
+    )
+
+
+async def charging_user(
+    group_row: ChargingGroup,
+    *,
+    email: str | None = None,
+    first_name: str = "Scrooge",
+    last_name: str = "McDuck",
+    active: bool = True,
+    member_of: UserGroup | None = None,
+) -> ChargingUser:
+    email = email or f"{unique('driver')}@example.com"
+    return await ChargingUser.create(
+        organisation_id=group_row.organisation_id,
+        group=group_row,
+        user_group=member_of,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        email_key=email.lower(),
+        active=active,
+    )
+
+
+async def token(
+    user: ChargingUser,
+    uid: str | None = None,
+    *,
+    status: str = "active",
+    valid_from: datetime | None = None,
+    valid_to: datetime | None = None,
+    name: str = "Home",
+) -> Token:
+    uid = uid or unique("TAG").upper()
+    return await Token.create(
+        organisation_id=user.organisation_id,
+        user=user,
+        uid=uid,
+        uid_key=uid.upper(),
+        name=name,
+        status=TokenStatus(status),
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+
+
+async def access_right(
+    user: ChargingUser,
+    *,
+    group: ChargingGroup | None = None,
+    station: ChargingStation | None = None,
+) -> AccessRight:
+    return await AccessRight.create(user=user, group=group, station=station)

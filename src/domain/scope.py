@@ -8,8 +8,10 @@ from tortoise.queryset import QuerySet
 
 from domain.groups.models import ChargingGroup
 from domain.operators.models import Operator
+from domain.pricing.models import Tariff
 from domain.principal import Principal
-from domain.stations.models import ChargingStation
+from domain.stations.models import ChargingStation, StationState
+from domain.users.models import ChargingUser, UserGroup
 
 
 def _has_scope(principal: Principal) -> bool:
@@ -36,12 +38,52 @@ def visible_operators(principal: Principal) -> QuerySet[Operator]:
 
 
 def visible_stations(principal: Principal) -> QuerySet[ChargingStation]:
-    """Stations in a group inside the principal's subtree."""
+    """Live stations in a group inside the principal's subtree (not orphans, not discovered)."""
     if not _has_scope(principal):
         return ChargingStation.filter(id__in=[])
     return ChargingStation.filter(
         organisation_id=principal.organisation_id,
+        state=StationState.ACTIVE,
         group__path__startswith=principal.base_path,
+    )
+
+
+def discovered_stations(principal: Principal) -> QuerySet[ChargingStation]:
+    """Stations that connected with an unknown identifier, awaiting adoption (admins only:
+    they belong to no group, so only an operator based at the root group sees them)."""
+    if not _has_scope(principal) or principal.base_path.count("/") != 2:
+        return ChargingStation.filter(id__in=[])
+    return ChargingStation.filter(
+        organisation_id=principal.organisation_id, state=StationState.DISCOVERED
+    )
+
+
+def visible_users(principal: Principal) -> QuerySet[ChargingUser]:
+    """Charging users (not removed) whose charging group lies in the principal's subtree."""
+    if not _has_scope(principal):
+        return ChargingUser.filter(id__in=[])
+    return ChargingUser.filter(
+        organisation_id=principal.organisation_id,
+        removed_at=None,
+        group__path__startswith=principal.base_path,
+    )
+
+
+def visible_user_groups(principal: Principal) -> QuerySet[UserGroup]:
+    """Charging user groups owned by a charging group in the principal's subtree."""
+    if not _has_scope(principal):
+        return UserGroup.filter(id__in=[])
+    return UserGroup.filter(
+        organisation_id=principal.organisation_id, group__path__startswith=principal.base_path
+    )
+
+
+def visible_tariffs(principal: Principal) -> QuerySet[Tariff]:
+    """Tariffs owned by a charging group in the principal's subtree."""
+    if not _has_scope(principal):
+        return Tariff.filter(id__in=[])
+    return Tariff.filter(
+        organisation_id=principal.organisation_id, group__path__startswith=principal.base_path
     )
 
 

@@ -24,6 +24,8 @@ ACTIONS: tuple[str, ...] = (
     "invoice.read", "invoice.manage",
     "report.read",
     "outbox.read",
+    "tariff.read", "pricing.manage",
+    "history.read", "access.check",
 )  # fmt: skip
 
 
