@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -46,8 +47,9 @@ def build_schema(
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
-        lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        rules_built_once(
+            QueryDepthLimiter(max_depth=max_depth), MaxAliasesLimiter(max_alias_count=max_aliases)
+        ),
         MaskUnexpectedErrors,
     ]
     if not introspection:
@@ -58,6 +60,12 @@ def build_schema(
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )
+
+
+def rules_built_once(*limiters: AddValidationRules) -> Callable[[], SchemaExtension]:
+    """Rule classes built once, so ValidationCache (keyed on them) hits (strawberry #4635)."""
+    rules = [rule for limiter in limiters for rule in limiter.validation_rules]
+    return lambda: AddValidationRules(rules)
 
 
 def sdl() -> str:
