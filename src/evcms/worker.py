@@ -12,11 +12,14 @@ from arq.worker import Worker
 
 from evcms import db
 from evcms.settings import Settings
-from workers.mail import FUNCTIONS, MAX_TRIES, SmtpConfig
+from workers.mail import CRON_JOBS, FUNCTIONS, MAX_TRIES, SmtpConfig
 
 
 def build_worker(settings: Settings, *, init_db: bool = True, **kwargs: Any) -> Worker:
-    """An arq Worker; `init_db=False` when the process already connected the ORM."""
+    """An arq Worker; `init_db=False` when the process already connected the ORM.
+
+    Other keyword arguments go to arq's Worker (`burst`, `poll_delay`, `cron_jobs`, ...).
+    """
     smtp = SmtpConfig.from_url(settings.smtp_url, settings.mail_from) if settings.smtp_url else None
 
     async def startup(ctx: dict[str, Any]) -> None:
@@ -28,6 +31,7 @@ def build_worker(settings: Settings, *, init_db: bool = True, **kwargs: Any) -> 
         if init_db:
             await db.close()
 
+    kwargs.setdefault("cron_jobs", CRON_JOBS)
     return Worker(
         functions=FUNCTIONS,
         redis_settings=RedisSettings.from_dsn(settings.redis_url or ""),

@@ -74,5 +74,6 @@ class AuthMutation:
             principal=info.context.actor,
             current_password=current_password,
             new_password=new_password,
+            keep_session_id=info.context.actor.session_id,
         )
         return OperatorPayload(operator=Operator.from_row(row))

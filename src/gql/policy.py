@@ -7,6 +7,7 @@ to build (deny by default).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from graphql import OperationType
@@ -16,6 +17,8 @@ from tortoise.transactions import in_transaction
 
 from domain.errors import ACCESS_DENIED, DomainError, ErrorCode
 from gql.errors import Forbidden, InvalidArgument, NotAuthenticated, UserError
+
+log = logging.getLogger("evcms.graphql")
 
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
@@ -52,7 +55,11 @@ class Policy(FieldExtension):
         except DomainError as error:
             ctx.discard_after_commit()
             return self.failure(error)
-        await ctx.run_after_commit()
+        try:
+            await ctx.run_after_commit()
+        except Exception:
+            # The change is committed; a lost mail job is re-queued by the worker's sweep.
+            log.exception("after-commit work failed for %s", self.field.name)
         return result
 
     def failure(self, error: DomainError) -> Any:

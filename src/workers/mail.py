@@ -4,89 +4,80 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
-from email.message import EmailMessage
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
-import aiosmtplib
-from arq import Retry
+from arq import ArqRedis, Retry
+from arq.cron import cron
 from tortoise.transactions import in_transaction
 
 from domain.mail import service as mail
 from domain.mail.models import MailStatus
+from workers import smtp
+from workers.smtp import Failure, SmtpConfig
+
+__all__ = [
+    "CRON_JOBS",
+    "FUNCTIONS",
+    "MAX_TRIES",
+    "SmtpConfig",
+    "enqueue",
+    "job_id",
+    "requeue_stale_mail",
+    "send_email",
+]
 
 log = logging.getLogger("evcms.mail")
 MAX_TRIES = 5
+RETRY_STEP_SECONDS = 30
+# A message still queued after this long lost its job (Redis was down at commit): enqueue again.
+STALE_AFTER = timedelta(minutes=5)
 
 
-@dataclass(frozen=True)
-class SmtpConfig:
-    hostname: str
-    port: int
-    username: str | None
-    password: str | None
-    use_tls: bool
-    start_tls: bool | None
-    sender: str
+def job_id(message_id: object) -> str:
+    """The arq job id of a message's delivery: enqueuing a message twice gives one job."""
+    return f"send_email:{message_id}"
 
-    @classmethod
-    def from_url(cls, url: str, sender: str) -> SmtpConfig:
-        """smtp://user:pass@host:port (STARTTLS when offered) or smtps://... (implicit TLS)."""
-        parts = urlsplit(url)
-        if parts.scheme not in {"smtp", "smtps"}:
-            raise ValueError("SMTP_URL must be smtp:// or smtps://")
-        query = {k: v[-1].lower() for k, v in parse_qs(parts.query).items()}
-        starttls = query.get("starttls")
-        return cls(
-            hostname=parts.hostname or "localhost",
-            port=parts.port or (465 if parts.scheme == "smtps" else 25),
-            username=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
-            use_tls=parts.scheme == "smtps",
-            start_tls=None if starttls is None else starttls in {"1", "true", "yes"},
-            sender=sender,
-        )
+
+async def enqueue(redis: ArqRedis, message_id: object) -> bool:
+    """Queue the delivery of a message; False when its job is already queued or done."""
+    job = await redis.enqueue_job("send_email", str(message_id), _job_id=job_id(message_id))
+    return job is not None
 
 
 async def send_email(ctx: dict[str, Any], message_id: str) -> str:
     """Idempotent: a message already sent or kept in the outbox is skipped."""
-    smtp: SmtpConfig | None = ctx.get("smtp")
-    error: str | None = None
+    config: SmtpConfig | None = ctx.get("smtp")
     async with in_transaction():
         message = await mail.claim(uuid.UUID(message_id))
         if message is None:
             return "skipped"
-        if smtp is None:
+        if config is None:
             await mail.mark(message, MailStatus.OUTBOX)
             return "outbox"
-        email = EmailMessage()
-        email["From"] = smtp.sender
-        email["To"] = message.recipient
-        email["Subject"] = message.subject
-        email.set_content(message.body)
-        try:
-            await aiosmtplib.send(
-                email,
-                hostname=smtp.hostname,
-                port=smtp.port,
-                username=smtp.username,
-                password=smtp.password,
-                use_tls=smtp.use_tls,
-                start_tls=smtp.start_tls,
-                timeout=30,
-            )
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            await mail.mark(message, MailStatus.FAILED, error)
-        else:
+        # The row stays locked while the server is talked to, so no other run sends it too.
+        failure = await smtp.send(config, smtp.build_email(message, config.sender))
+        if failure is None:
             await mail.mark(message, MailStatus.SENT)
-    if error is None:
-        return "sent"
-    log.warning("mail %s not delivered (try %s): %s", message_id, ctx.get("job_try"), error)
-    if ctx.get("job_try", 1) < MAX_TRIES:
-        raise Retry(defer=ctx.get("job_try", 1) * 30)
-    return "failed"
+            return "sent"
+        await mail.mark(message, MailStatus.FAILED, failure.error)
+    return _give_up_or_retry(ctx, message_id, failure)
+
+
+def _give_up_or_retry(ctx: dict[str, Any], message_id: str, failure: Failure) -> str:
+    """Raise arq's Retry, later on each try, unless the failure is permanent or tries ran out."""
+    job_try = int(ctx.get("job_try", 1))
+    log.warning("mail %s not delivered (try %s): %s", message_id, job_try, failure.error)
+    if failure.permanent or job_try >= MAX_TRIES:
+        return "failed"
+    raise Retry(defer=job_try * RETRY_STEP_SECONDS)
+
+
+async def requeue_stale_mail(ctx: dict[str, Any]) -> int:
+    """Enqueue messages whose job was lost; the job id keeps a queued job from doubling."""
+    ids = await mail.queued_before(datetime.now(UTC) - STALE_AFTER)
+    return sum([await enqueue(ctx["redis"], message_id) for message_id in ids])
 
 
 FUNCTIONS = [send_email]
+CRON_JOBS = [cron(requeue_stale_mail, minute=set(range(0, 60, 5)), run_at_startup=True)]

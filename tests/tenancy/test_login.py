@@ -90,3 +90,13 @@ async def test_change_own_password(client, as_basic, world):
     data = await as_basic(CHANGE, c=PASSWORD, n="New-Password-42")
     assert data["changePassword"] == {"operator": {"username": "beta"}, "errors": []}
     assert await login(client, "beta", "New-Password-42")
+
+
+async def test_changing_password_ends_other_sessions_but_not_this_one(client, world):
+    other = client.as_token(await login(client, "beta"))
+    this = client.as_token(await login(client, "beta"))
+    data = await this(CHANGE, c=PASSWORD, n="New-Password-42")
+    assert data["changePassword"]["errors"] == []
+    assert (await this("{ me { username } }"))["me"] == {"username": "beta"}
+    body = await other.raw("{ me { username } }")
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

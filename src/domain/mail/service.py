@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from domain.mail.models import MailStatus, OutboxMessage
 from domain.pagination import Page, PageRequest, paginate
 from domain.principal import Principal
+from domain.scope import visible_groups
 
 
 async def compose(
@@ -21,8 +22,14 @@ async def compose(
 async def list_messages(
     *, principal: Principal, recipient: str | None, page: PageRequest
 ) -> Page[OutboxMessage]:
-    """The organisation's mail, newest first (the outbox an admin reads without SMTP)."""
+    """The organisation's mail, newest first (the outbox an admin reads without SMTP).
+
+    Mail carries live invitation and reset links for any operator of the organisation, so
+    only an operator based at the root group, who can reach them all anyway, reads it.
+    """
     query = OutboxMessage.filter(organisation_id=principal.organisation_id)
+    if not await visible_groups(principal).filter(parent_id=None).exists():
+        query = query.filter(id__in=[])
     if recipient:
         query = query.filter(recipient__iexact=recipient.strip())
     return await paginate(query, page, ["-created_at", "id"])
@@ -44,3 +51,11 @@ async def mark(message: OutboxMessage, status: MailStatus, error: str | None = N
     if status in (MailStatus.SENT, MailStatus.OUTBOX):
         message.sent_at = datetime.now(UTC)
     await message.save()
+
+
+async def queued_before(moment: datetime) -> list[uuid.UUID]:
+    """Ids of messages still waiting for delivery that were written before `moment`."""
+    rows = await OutboxMessage.filter(status=MailStatus.QUEUED, created_at__lt=moment).values_list(
+        "id", flat=True
+    )
+    return list(rows)  # type: ignore[arg-type]

@@ -339,10 +339,11 @@ async def delete(*, principal: Principal, operator_id: str) -> None:
     await operator.delete()
 
 
-async def _revoke_sessions(operator: Operator) -> None:
-    await OperatorSession.filter(operator_id=operator.id, revoked_at=None).update(
-        revoked_at=datetime.now(UTC)
-    )
+async def _revoke_sessions(operator: Operator, except_id: uuid.UUID | None = None) -> None:
+    query = OperatorSession.filter(operator_id=operator.id, revoked_at=None)
+    if except_id is not None:
+        query = query.exclude(id=except_id)
+    await query.update(revoked_at=datetime.now(UTC))
 
 
 async def create_active(
@@ -370,9 +371,13 @@ async def create_active(
 
 
 async def change_password(
-    *, principal: Principal, current_password: str, new_password: str
+    *,
+    principal: Principal,
+    current_password: str,
+    new_password: str,
+    keep_session_id: uuid.UUID | None = None,
 ) -> Operator:
-    """The signed-in operator changes their own password; other sessions end."""
+    """The signed-in operator changes their own password; their other sessions end."""
     operator = await Operator.select_for_update().get(id=principal.operator_id)
     if not verify_password(operator.password_hash, current_password):
         raise DomainError(ErrorCode.WRONG_CREDENTIALS, WRONG_CREDENTIALS, "currentPassword")
@@ -380,4 +385,5 @@ async def change_password(
     operator.password_hash = hash_password(new_password)
     operator.version += 1
     await operator.save()
+    await _revoke_sessions(operator, except_id=keep_session_id)
     return operator
