@@ -8,6 +8,8 @@ from strawberry.dataloader import DataLoader
 
 from domain.groups import service as groups
 from domain.groups.models import ChargingGroup
+from gql.station_loaders import StationLoaders
+from gql.user_loaders import UserLoaders
 from tenancy.actor import Actor
 
 
@@ -16,6 +18,8 @@ class Loaders:
         self.actor = actor
         self.group = DataLoader[uuid.UUID, ChargingGroup | None](load_fn=self._groups)
         self.station_count = DataLoader[uuid.UUID, int](load_fn=self._station_counts)
+        self.stations = StationLoaders(actor)  # charging stations, points, sockets
+        self.users = UserLoaders(actor)  # charging users, tokens, user groups
 
     async def _groups(self, ids: list[uuid.UUID]) -> list[ChargingGroup | None]:
         found = await groups.get_many(principal=self.actor, group_ids=ids)

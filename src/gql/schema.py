@@ -19,14 +19,36 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from gql.auth import AuthMutation
+from gql.drivers import DriverMutation
 from gql.errors import MaskUnexpectedErrors
 from gql.groups import GroupMutation, GroupQuery
+from gql.history import HistoryQuery
 from gql.mail import MailQuery
 from gql.operators import OperatorMutation, OperatorQuery
 from gql.policy import missing_policies
+from gql.pricing import PricingMutation, PricingQuery
+from gql.stations import StationMutation, StationQuery
+from gql.users import ChargingUserMutation, ChargingUserQuery, UserGroupMutation
 
-QUERY_ROOTS: tuple[type, ...] = (OperatorQuery, GroupQuery, MailQuery)
-MUTATION_ROOTS: tuple[type, ...] = (AuthMutation, OperatorMutation, GroupMutation)
+QUERY_ROOTS: tuple[type, ...] = (
+    OperatorQuery,
+    GroupQuery,
+    MailQuery,
+    PricingQuery,
+    HistoryQuery,
+    StationQuery,
+    ChargingUserQuery,
+)
+MUTATION_ROOTS: tuple[type, ...] = (
+    AuthMutation,
+    OperatorMutation,
+    GroupMutation,
+    PricingMutation,
+    DriverMutation,
+    StationMutation,
+    ChargingUserMutation,
+    UserGroupMutation,
+)
 
 Query = merge_types("Query", QUERY_ROOTS)
 Mutation = merge_types("Mutation", MUTATION_ROOTS)

@@ -135,21 +135,24 @@ async def update(
     _check_version(group, version)
     if name is not None:
         group.name = require_text(name, "name", max_length=NAME_MAX, label="Name")
-    if parent_id is not None and parse_id(parent_id) != group.parent_id:
-        await _move(principal, group, parent_id)
+    if parent_id is not None:
+        # Resolve the parent first, so an out-of-scope parent answers like a missing one
+        # even when it is the current parent.
+        parent = await _require(principal, parent_id, "parentId")
+        if parent.id != group.parent_id:
+            await _move(principal, group, parent)
     group.version += 1
     await group.save()
     return group
 
 
-async def _move(principal: Principal, group: ChargingGroup, parent_id: str) -> None:
+async def _move(principal: Principal, group: ChargingGroup, parent: ChargingGroup) -> None:
     if group.is_root or group.path == principal.base_path:
         raise DomainError(
             ErrorCode.INVALID_MOVE,
             "The root group or your own base group cannot be moved.",
             "parentId",
         )
-    parent = await _require(principal, parent_id, "parentId")
     if parent.path.startswith(group.path):
         raise DomainError(
             ErrorCode.INVALID_MOVE, "A group cannot be moved into its own subtree.", "parentId"
