@@ -11,7 +11,7 @@ import contextlib
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -44,19 +44,24 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server_urls() -> tuple[str, str]:
+def server_urls() -> Iterator[tuple[str, str]]:
     """The PostgreSQL server and Redis URLs to test against (embedded when unset)."""
     database_url = os.environ.get("DATABASE_URL")
     redis_url = os.environ.get("REDIS_URL")
-    if not database_url or not redis_url:
-        from evcms.embedded import EmbeddedServices
+    if database_url and redis_url:
+        yield database_url, redis_url
+        return
+    from evcms.embedded import EmbeddedServices
 
-        services = EmbeddedServices(ROOT / "var" / "test")
-        services.start(postgres=not database_url, redis=not redis_url)
+    services = EmbeddedServices(ROOT / "var" / "test")
+    services.start(postgres=not database_url, redis=not redis_url)
+    try:
         database_url = database_url or services.database_url
         redis_url = redis_url or services.redis_url
-    assert database_url and redis_url
-    return database_url, redis_url
+        assert database_url and redis_url
+        yield database_url, redis_url
+    finally:
+        services.stop()
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -17,10 +18,11 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from gql.auth import AuthMutation
 from gql.drivers import DriverMutation
-from gql.errors import MaskUnexpectedErrors
+from gql.errors import MaskUnexpectedErrors, log
 from gql.groups import GroupMutation, GroupQuery
 from gql.history import HistoryQuery
 from gql.mail import MailQuery
@@ -54,6 +56,17 @@ Query = merge_types("Query", QUERY_ROOTS)
 Mutation = merge_types("Mutation", MUTATION_ROOTS)
 
 
+class EvcmsSchema(strawberry.Schema):
+    """Strawberry logs every error with a traceback; ours are logged once, where they arise:
+    unexpected ones by MaskUnexpectedErrors with their reference, the rest are the client's."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            log.debug("client error: %s", error.message)
+
+
 def build_schema(
     *,
     max_depth: int = 12,
@@ -76,7 +89,7 @@ def build_schema(
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return EvcmsSchema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,

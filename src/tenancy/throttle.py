@@ -17,8 +17,9 @@ async def is_throttled(redis: Redis, username: str, *, max_failures: int) -> boo
 async def record_failure(redis: Redis, username: str, *, window_seconds: int) -> None:
     key = _key(username)
     async with redis.pipeline(transaction=True) as pipe:
+        # SET NX starts the window once (EXPIRE NX needs Redis 7; the embedded one is 6.2).
+        pipe.set(key, 0, ex=window_seconds, nx=True)
         pipe.incr(key)
-        pipe.expire(key, window_seconds, nx=True)
         await pipe.execute()
 
 

@@ -1,0 +1,1 @@
+"""OCPP-J websocket endpoint, per-version handlers, connection registry, command routing."""
