@@ -6,6 +6,7 @@ import uuid
 
 from tortoise.queryset import QuerySet
 
+from domain.errors import GROUP_NOT_FOUND, NotFound
 from domain.groups.models import ChargingGroup
 from domain.operators.models import Operator
 from domain.pricing.models import Tariff
@@ -85,6 +86,20 @@ def visible_tariffs(principal: Principal) -> QuerySet[Tariff]:
     return Tariff.filter(
         organisation_id=principal.organisation_id, group__path__startswith=principal.base_path
     )
+
+
+async def group_or_base(
+    principal: Principal, group_id: str | uuid.UUID | None, field: str
+) -> ChargingGroup:
+    """The visible group `group_id`, or the principal's base group when none is given."""
+    if group_id is None:
+        group = await visible_groups(principal).get_or_none(path=principal.base_path)
+    else:
+        gid = parse_id(group_id)
+        group = None if gid is None else await visible_groups(principal).get_or_none(id=gid)
+    if group is None:
+        raise NotFound(GROUP_NOT_FOUND, field)
+    return group
 
 
 def path_in_scope(principal: Principal, path: str) -> bool:

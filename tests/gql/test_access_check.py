@@ -9,6 +9,7 @@ import pytest
 
 from domain.groups.models import AccessPolicy, ChargingGroup
 from tests import factories
+from tests.conftest import login
 from tests.gqlclient import GraphQLClient
 from tests.sqlcount import count_sql
 
@@ -168,4 +169,20 @@ async def test_access_check_costs_a_fixed_number_of_statements(as_basic, world):
     assert result["authorization"]["reason"] == "NO_ACCESS_RIGHT"
     # Session, visibility; authorize: station, token, point, ancestors, rights;
     # price: station, power type, ancestors, user, exceptions.
-    assert sql.count == 12, sql.report()
+    assert sql.count == 13, sql.report()
+
+
+async def test_groups_above_the_operators_base_group_stay_unnamed(client, as_admin, world):
+    """The basic operator at g1 sees the decision, but not the name of the root group."""
+    user = await factories.charging_user(world.g1)
+    await factories.token(user, "ROOT-RIGHT")
+    await factories.access_right(user, group=world.root)
+    station = await factories.station(world.g1a, points=1)
+    await set_pricing(as_admin, world.root, policy="RESTRICTED")
+    as_basic = client.as_token(await login(client, "beta"))
+    admin_view = await check(as_admin, "ROOT-RIGHT", station.id)
+    basic_view = await check(as_basic, "ROOT-RIGHT", station.id)
+    assert admin_view["authorization"]["status"] == basic_view["authorization"]["status"]
+    assert '"ACME Shopping Malls"' in admin_view["authorization"]["explanation"]
+    assert "ACME Shopping Malls" not in basic_view["authorization"]["explanation"]
+    assert "above your base group" in basic_view["authorization"]["explanation"]

@@ -71,17 +71,19 @@ KINDS: list[tuple[str, str]] = [
 ]
 ALL_KINDS = sorted({kind for _, kind in KINDS})
 
-# Optional inputs without which a call fails before it reads any id (checked by hand: with
-# these, every id argument of every root field answers differently for an object in scope
-# than for a missing one, so the comparison below would see a leak).
 # Foreign objects tried at each id argument: of its kind, from different parts of the tree.
 TARGETS = 3
 
+# Optional inputs without which a call fails before it reads any id. (Checked by hand: with
+# these, every id argument of every root field answers differently for an object in scope
+# than for a missing one, so the comparison below would see a leak.)
 FILLED: dict[tuple[str, ...], Any] = {("input", "emails"): "x@example.com"}
 
 
 def kind_of(root: RootField, path: tuple[str, ...]) -> str | None:
     name = path[-1].lower()
+    if name.endswith("uid"):
+        return "token_uid"
     stem = name.removesuffix("ids").removesuffix("id")
     text = stem or root.name.lower()
     return next((kind for word, kind in KINDS if word in text), None)
@@ -106,8 +108,8 @@ class Objects:
 
 
 async def estate(group: Any, objects: Objects, *, label: str) -> None:
-    """A station with a point and a socket, a user with a token and a price exception, a
-    tariff and a user group, all owned by `group`."""
+    """A station with a point and a socket, a user (with a token, an access right and a
+    price exception) in a user group, a tariff and a management record, all in `group`."""
     station = await factories.station(group, points=1, identifier=f"{label}-EVSE")
     point = (await station.points.all())[0]  # type: ignore[attr-defined]
     socket = await Socket.get(point=point)
@@ -133,6 +135,7 @@ async def estate(group: Any, objects: Objects, *, label: str) -> None:
     objects.add("user_group", user_group)
     objects.add("user", user)
     objects.add("token", token)
+    objects.by_kind.setdefault("token_uid", []).append(token.uid)
     objects.add("price_exception", exception)
 
 
@@ -258,8 +261,23 @@ ID_FIELDS = [
 ]  # public fields take no ids (see the module's docstring)
 
 
+def uid_paths(root: RootField) -> list[tuple[str, ...]]:
+    """String arguments naming a token by its uid (`tokenUid`): another organisation's token
+    is unknown. (Within an organisation a token is not confined to a subtree: a driver of g1
+    may charge at g2's stations, so only omega is asked about them.)"""
+    return [
+        (name,)
+        for name, arg in root.field.args.items()
+        if name.lower().endswith("uid") and get_named_type(arg.type).name == "String"
+    ]
+
+
+UID_FIELDS = [r for r in ROOT_FIELDS if r.action != PUBLIC and uid_paths(r) and r not in ID_FIELDS]
+
+
 def test_outsiders_have_something_to_call() -> None:
     assert ID_FIELDS
+    assert any(uid_paths(r) for r in ROOT_FIELDS)
     assert {"operators", "chargingGroups", "outboxMessages"} <= {r.name for r in list_fields()}
 
 
@@ -281,8 +299,8 @@ async def test_outsider_answers_are_those_of_missing_objects(
     caller = client.as_token(await login(client, outsider.username))
     failures: list[str] = []
     calls = 0
-    for root in ID_FIELDS:
-        for path in reference_paths(root):
+    for root in ID_FIELDS + UID_FIELDS:
+        for path in reference_paths(root) + (uid_paths(root) if who == "omega" else []):
             targets = outsider.foreign.of(kind_of(root, path))[:TARGETS]
             assert targets, f"{root} {path}: no foreign object of kind {kind_of(root, path)}"
             before = await snapshot(redis)

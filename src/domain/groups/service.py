@@ -21,7 +21,7 @@ from domain.operators.models import Operator
 from domain.organisations.models import Organisation
 from domain.pagination import Page, PageRequest, paginate
 from domain.principal import Principal
-from domain.scope import parse_id, visible_groups
+from domain.scope import group_or_base, parse_id, visible_groups
 from domain.stations.models import ChargingStation
 
 NAME_MAX = 100
@@ -98,14 +98,9 @@ async def subtree_station_counts(group_ids: list[uuid.UUID]) -> dict[uuid.UUID, 
 
 async def create(*, principal: Principal, name: str, parent_id: str | None = None) -> ChargingGroup:
     name = require_text(name, "name", max_length=NAME_MAX, label="Name")
-    if parent_id is None:
-        if not principal.is_admin:
-            raise DomainError(ErrorCode.REQUIRED, PARENT_REQUIRED, "parentId")
-        parent = await visible_groups(principal).get_or_none(path=principal.base_path)
-        if parent is None:
-            raise NotFound(GROUP_NOT_FOUND, "parentId")
-    else:
-        parent = await _require(principal, parent_id, "parentId")
+    if parent_id is None and not principal.is_admin:
+        raise DomainError(ErrorCode.REQUIRED, PARENT_REQUIRED, "parentId")
+    parent = await group_or_base(principal, parent_id, "parentId")
     group_id = uuid.uuid4()
     return await ChargingGroup.create(
         id=group_id,

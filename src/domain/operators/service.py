@@ -14,7 +14,6 @@ from domain.errors import (
     ACCESS_DENIED,
     CONFLICT,
     EMAIL_PROBLEM,
-    GROUP_NOT_FOUND,
     INVALID_TOKEN,
     OPERATOR_NOT_FOUND,
     USERNAME_EXISTS,
@@ -45,7 +44,7 @@ from domain.operators.passwords import (
 )
 from domain.pagination import Page, PageRequest, paginate
 from domain.principal import Principal
-from domain.scope import parse_id, visible_groups, visible_operators
+from domain.scope import group_or_base, parse_id, visible_operators
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{2,64}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -177,7 +176,7 @@ async def invite(
             "username",
         )
     email = clean_email(email)
-    base = await _base_group(principal, base_group_id)
+    base = await group_or_base(principal, base_group_id, "baseGroupId")
     if await Operator.filter(username__iexact=username).exists():
         raise DomainError(ErrorCode.ALREADY_EXISTS, USERNAME_EXISTS, "username")
     operator = await Operator.create(
@@ -192,17 +191,6 @@ async def invite(
     )
     message = await _issue_link(operator, LinkPurpose.INVITATION, link_base)
     return operator, message
-
-
-async def _base_group(principal: Principal, base_group_id: str | None) -> ChargingGroup:
-    if base_group_id is None:
-        group = await visible_groups(principal).get_or_none(path=principal.base_path)
-    else:
-        gid = parse_id(base_group_id)
-        group = None if gid is None else await visible_groups(principal).get_or_none(id=gid)
-    if group is None:
-        raise NotFound(GROUP_NOT_FOUND, "baseGroupId")
-    return group
 
 
 async def resend_invitation(
@@ -261,7 +249,7 @@ async def update(*, principal: Principal, operator_id: str, changes: OperatorCha
     if changes.base_group_id is not None:
         if not may_edit_others or operator.id == principal.operator_id:
             raise DomainError(ErrorCode.ACCESS_DENIED, ACCESS_DENIED, "baseGroupId")
-        operator.base_group = await _base_group(principal, changes.base_group_id)
+        operator.base_group = await group_or_base(principal, changes.base_group_id, "baseGroupId")
     operator.version += 1
     await operator.save()
     return operator

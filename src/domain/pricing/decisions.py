@@ -37,7 +37,7 @@ anyone else.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -439,17 +439,41 @@ async def check_access(
     """Would the token be accepted at a station the principal sees, and at what price?
     None when the station is not visible; tokens are looked up in the principal's organisation."""
     sid = parse_id(station_id)
-    if sid is None or not await visible_stations(principal).filter(id=sid).exists():
+    visible = visible_stations(principal).select_related("group")
+    station = None if sid is None else await visible.get_or_none(id=sid)
+    if station is None:
         return None
     when = _utc(at) if at is not None else datetime.now(UTC)
     org = principal.organisation_id
-    return AccessCheck(
+    hidden = [
+        g.name
+        for g in await ancestors_of(org, _path(station))
+        if not g.path.startswith(principal.base_path)
+    ]
+    check = AccessCheck(
         authorization=await authorize(
-            organisation_id=org, token_uid=token_uid, station_id=sid,
+            organisation_id=org, token_uid=token_uid, station_id=station.id,
             point_number=point_number, at=when,
         ),
         price=await price(
-            organisation_id=org, token_uid=token_uid, station_id=sid,
+            organisation_id=org, token_uid=token_uid, station_id=station.id,
             point_number=point_number, at=when,
         ),
     )  # fmt: skip
+    return _without_names(check, hidden)
+
+
+def _without_names(check: AccessCheck, names: list[str]) -> AccessCheck:
+    """Groups above the operator's base group stay unnamed, as everywhere else."""
+
+    def scrub(text: str) -> str:
+        for name in names:
+            text = text.replace(_q(name), "above your base group")
+        return text
+
+    return AccessCheck(
+        authorization=replace(
+            check.authorization, explanation=scrub(check.authorization.explanation)
+        ),
+        price=replace(check.price, explanation=scrub(check.price.explanation)),
+    )

@@ -17,13 +17,20 @@ from tortoise.functions import Lower
 from tortoise.queryset import QuerySet
 
 from domain import db
-from domain.errors import CONFLICT, GROUP_NOT_FOUND, DomainError, ErrorCode, NotFound
+from domain.errors import CONFLICT, DomainError, ErrorCode, NotFound
 from domain.errors import require_text as _require_text
 from domain.groups.models import AccessPolicy, ChargingGroup
 from domain.pagination import Page, PageRequest, paginate
 from domain.pricing.models import ExceptionKind, PriceException, Tariff
 from domain.principal import Principal
-from domain.scope import parse_id, visible_groups, visible_stations, visible_tariffs, visible_users
+from domain.scope import (
+    group_or_base,
+    parse_id,
+    visible_groups,
+    visible_stations,
+    visible_tariffs,
+    visible_users,
+)
 from domain.stations.models import ChargingStation, StationState
 from domain.users.models import ChargingUser
 
@@ -132,18 +139,6 @@ async def require_tariff(principal: Principal, tariff_id: str | uuid.UUID, field
     return tariff
 
 
-async def _require_group(principal: Principal, group_id: str | None, field: str) -> ChargingGroup:
-    """The given visible group, or the principal's base group when none is given."""
-    if group_id is None:
-        group = await visible_groups(principal).get_or_none(path=principal.base_path)
-    else:
-        gid = parse_id(group_id)
-        group = None if gid is None else await visible_groups(principal).get_or_none(id=gid)
-    if group is None:
-        raise NotFound(GROUP_NOT_FOUND, field)
-    return group
-
-
 async def list_tariffs(
     *, principal: Principal, filter: TariffFilter, page: PageRequest
 ) -> Page[Tariff]:
@@ -192,7 +187,7 @@ async def create_tariff(*, principal: Principal, data: TariffData) -> Tariff:
         prices_include_vat=False,  # seed 004: station tariffs exclude VAT
     )
     _apply(tariff, data)
-    tariff.group = await _require_group(principal, data.group_id, "groupId")
+    tariff.group = await group_or_base(principal, data.group_id, "groupId")
     await tariff.save()
     return tariff
 
@@ -210,7 +205,7 @@ async def update_tariff(
     _check_version(tariff, version)
     _apply(tariff, data)
     if data.group_id is not None:
-        tariff.group = await _require_group(principal, data.group_id, "groupId")
+        tariff.group = await group_or_base(principal, data.group_id, "groupId")
     tariff.version += 1
     await tariff.save()
     return tariff
@@ -328,7 +323,7 @@ async def set_group_pricing(
     version: int | None = None,
 ) -> GroupPricing:
     """Set a group's tariff, access policy and roaming flag; None inherits from above."""
-    found = await _require_group(principal, group_id, "groupId")
+    found = await group_or_base(principal, group_id, "groupId")
     group = await ChargingGroup.select_for_update().get(id=found.id)
     _check_version(group, version)
     if tariff_id is None:
@@ -387,7 +382,7 @@ async def _target(
     if (group_id is None) == (station_id is None):
         raise DomainError(ErrorCode.INVALID_INPUT, ONE_TARGET, "groupId")
     if group_id is not None:
-        return await _require_group(principal, group_id, "groupId"), None
+        return await group_or_base(principal, group_id, "groupId"), None
     sid = parse_id(station_id)
     station = None if sid is None else await visible_stations(principal).get_or_none(id=sid)
     if station is None:

@@ -24,19 +24,19 @@ from tortoise.queryset import QuerySet
 from domain import db
 from domain.errors import (
     CONFLICT,
-    GROUP_NOT_FOUND,
     DomainError,
     ErrorCode,
     NotFound,
     require_text,
 )
-from domain.groups.models import AccessPolicy, ChargingGroup
+from domain.groups.models import AccessPolicy
 from domain.operators.passwords import hash_password, verify_password
 from domain.pagination import Page, PageRequest, paginate
 from domain.pricing.models import Tariff
 from domain.principal import Principal
 from domain.scope import (
     discovered_stations,
+    group_or_base,
     parse_id,
     visible_groups,
     visible_stations,
@@ -163,18 +163,6 @@ async def _identifier_taken(
     return await query.exists()
 
 
-async def _group(principal: Principal, group_id: str | None, field: str) -> ChargingGroup:
-    """A visible group, or the principal's base group when none is given."""
-    if group_id is None:
-        group = await visible_groups(principal).get_or_none(path=principal.base_path)
-    else:
-        gid = parse_id(group_id)
-        group = None if gid is None else await visible_groups(principal).get_or_none(id=gid)
-    if group is None:
-        raise NotFound(GROUP_NOT_FOUND, field)
-    return group
-
-
 # --- reading ------------------------------------------------------------------------------
 
 
@@ -263,7 +251,7 @@ async def create(
 ) -> ChargingStation:
     name = require_text(name, "name", max_length=NAME_MAX, label="Name")
     identifier = check_identifier(identifier)
-    group = await _group(principal, group_id, "groupId")
+    group = await group_or_base(principal, group_id, "groupId")
     await _lock_identifier(principal.organisation_id, identifier)
     if await _identifier_taken(principal.organisation_id, identifier):
         raise DomainError(ErrorCode.ALREADY_EXISTS, STATION_EXISTS, "identifier")
@@ -286,7 +274,7 @@ async def update(
     if c.name is not None:
         station.name = require_text(c.name, "name", max_length=NAME_MAX, label="Name")
     if c.group_id is not None and parse_id(c.group_id) != station.group_id:
-        station.group = await _group(principal, c.group_id, "groupId")
+        station.group = await group_or_base(principal, c.group_id, "groupId")
     if c.address is not None:
         station.address = _optional_text(
             c.address, "address", max_length=ADDRESS_MAX, label="Address"
@@ -392,7 +380,7 @@ async def adopt(
         if name is None
         else require_text(name, "name", max_length=NAME_MAX, label="Name")
     )
-    group = await _group(principal, group_id, "groupId")
+    group = await group_or_base(principal, group_id, "groupId")
     await _lock_identifier(found.organisation_id, found.identifier)
     station = await ChargingStation.select_for_update().get(id=found.id)
     if station.state != StationState.DISCOVERED:

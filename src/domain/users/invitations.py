@@ -22,20 +22,18 @@ from enum import Enum
 
 from domain import db
 from domain.errors import (
-    GROUP_NOT_FOUND,
     INVALID_TOKEN,
     DomainError,
     ErrorCode,
     NotFound,
     require_text,
 )
-from domain.groups.models import ChargingGroup
 from domain.mail import service as mail
 from domain.operators.passwords import new_token, token_hash
 from domain.operators.service import EMAIL_RE
 from domain.organisations.models import Organisation
 from domain.principal import Principal
-from domain.scope import parse_id, visible_groups, visible_user_groups
+from domain.scope import group_or_base, parse_id, visible_user_groups
 from domain.users.models import ChargingUser, DriverInvitation, UserGroup
 
 MAX_FILE_BYTES = 1_000_000
@@ -201,17 +199,6 @@ def read_candidates(request: InvitationRequest) -> list[Candidate]:
 # --- inviting -------------------------------------------------------------------------------
 
 
-async def _target_group(principal: Principal, group_id: str | None) -> ChargingGroup:
-    if group_id is None:
-        group = await visible_groups(principal).get_or_none(path=principal.base_path)
-    else:
-        gid = parse_id(group_id)
-        group = None if gid is None else await visible_groups(principal).get_or_none(id=gid)
-    if group is None:
-        raise NotFound(GROUP_NOT_FOUND, "groupId")
-    return group
-
-
 async def _user_group(principal: Principal, user_group_id: str | None) -> UserGroup | None:
     if user_group_id is None:
         return None
@@ -258,7 +245,7 @@ async def invite(
 ) -> InvitationReport:
     """Create the new drivers and their invitations; the caller delivers `message_ids`."""
     candidates = read_candidates(request)
-    group = await _target_group(principal, request.group_id)
+    group = await group_or_base(principal, request.group_id, "groupId")
     user_group = await _user_group(principal, request.user_group_id)
     keys = {c.email.lower() for c in candidates if _is_address(c.email)}
     existing = await _existing_keys(principal.organisation_id, keys) if keys else set()

@@ -34,6 +34,7 @@ from domain.groups.models import ChargingGroup
 from domain.pagination import Page, PageRequest, paginate
 from domain.principal import Principal
 from domain.scope import (
+    group_or_base,
     parse_id,
     visible_groups,
     visible_stations,
@@ -159,17 +160,6 @@ async def visible_ids(
     return sorted(wanted)
 
 
-async def _group(principal: Principal, group_id: str | None) -> ChargingGroup:
-    if group_id is None:
-        group = await visible_groups(principal).get_or_none(path=principal.base_path)
-    else:
-        gid = parse_id(group_id)
-        group = None if gid is None else await visible_groups(principal).get_or_none(id=gid)
-    if group is None:
-        raise NotFound(GROUP_NOT_FOUND, "groupId")
-    return group
-
-
 async def _user_group(principal: Principal, user_group_id: str | None) -> UserGroup | None:
     if user_group_id is None:
         return None
@@ -208,7 +198,7 @@ async def create(*, principal: Principal, data: UserData) -> ChargingUser:
     email = clean_email(data.email)
     for n, token in enumerate(data.tokens):
         tokens.check(token, f"tokens[{n}].")
-    group = await _group(principal, data.group_id)
+    group = await group_or_base(principal, data.group_id, "groupId")
     user_group = await _user_group(principal, data.user_group_id)
     group_ids = await _access_groups(principal, data.access_group_ids)
     station_ids = await _access_stations(principal, data.access_station_ids)
@@ -240,7 +230,7 @@ async def update(*, principal: Principal, user_id: str, changes: UserChanges) ->
     if changes.last_name is not None:
         user.last_name = clean_name(changes.last_name, "lastName", "Last name")
     if changes.group_id is not None:
-        user.group = await _group(principal, changes.group_id)
+        user.group = await group_or_base(principal, changes.group_id, "groupId")
     if changes.user_group_id is not UNCHANGED:
         user.user_group = await _user_group(principal, changes.user_group_id)
     group_ids = station_ids = None

@@ -17,14 +17,13 @@ from enum import Enum
 from tortoise.expressions import F, Q
 from tortoise.functions import Count
 
-from domain.errors import CONFLICT, GROUP_NOT_FOUND, DomainError, ErrorCode, NotFound, require_text
-from domain.groups.models import ChargingGroup
+from domain.errors import CONFLICT, DomainError, ErrorCode, NotFound, require_text
 from domain.pagination import Page, PageRequest, paginate
 from domain.pricing.models import Tariff
 from domain.principal import Principal
 from domain.scope import (
+    group_or_base,
     parse_id,
-    visible_groups,
     visible_tariffs,
     visible_user_groups,
     visible_users,
@@ -84,24 +83,13 @@ async def _require(principal: Principal, user_group_id: str, version: int | None
     return row
 
 
-async def _owner(principal: Principal, group_id: str | None) -> ChargingGroup:
-    if group_id is None:
-        group = await visible_groups(principal).get_or_none(path=principal.base_path)
-    else:
-        gid = parse_id(group_id)
-        group = None if gid is None else await visible_groups(principal).get_or_none(id=gid)
-    if group is None:
-        raise NotFound(GROUP_NOT_FOUND, "groupId")
-    return group
-
-
 def _name(name: str) -> str:
     return require_text(name, "name", max_length=NAME_MAX, label="Name")
 
 
 async def create(*, principal: Principal, data: UserGroupData) -> UserGroup:
     name = _name(data.name)
-    owner = await _owner(principal, data.group_id)
+    owner = await group_or_base(principal, data.group_id, "groupId")
     members = await _members(principal, data.member_ids)
     row = await UserGroup.create(
         organisation_id=principal.organisation_id, group=owner, name=name, active=data.active
@@ -117,7 +105,7 @@ async def update(
     if changes.name is not None:
         row.name = _name(changes.name)
     if changes.group_id is not None:
-        row.group = await _owner(principal, changes.group_id)
+        row.group = await group_or_base(principal, changes.group_id, "groupId")
     if changes.active is not None:
         row.active = changes.active
     if changes.member_ids is not None:
