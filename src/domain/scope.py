@@ -6,7 +6,7 @@ import uuid
 
 from tortoise.queryset import QuerySet
 
-from domain.errors import GROUP_NOT_FOUND, NotFound
+from domain.errors import GROUP_NOT_FOUND, USER_GROUP_NOT_FOUND, NotFound
 from domain.groups.models import ChargingGroup
 from domain.operators.models import Operator
 from domain.pricing.models import Tariff
@@ -100,6 +100,19 @@ async def group_or_base(
     if group is None:
         raise NotFound(GROUP_NOT_FOUND, field)
     return group
+
+
+async def user_group_or_none(
+    principal: Principal, user_group_id: str | uuid.UUID | None, field: str
+) -> UserGroup | None:
+    """The visible user group `user_group_id`; None when none is given."""
+    if user_group_id is None:
+        return None
+    ugid = parse_id(user_group_id)
+    found = None if ugid is None else await visible_user_groups(principal).get_or_none(id=ugid)
+    if found is None:
+        raise NotFound(USER_GROUP_NOT_FOUND, field)
+    return found
 
 
 def path_in_scope(principal: Principal, path: str) -> bool:

@@ -7,8 +7,9 @@ from typing import Any
 
 import strawberry
 
+from domain.inputs import KEEP
 from domain.pricing import decisions, service
-from domain.pricing.service import KEEP, TariffData, TariffFilter
+from domain.pricing.service import TariffData, TariffFilter
 from gql.policy import Policy
 from gql.types.common import PageInput, SortDirection, page_of
 from gql.types.groups import DeletePayload

@@ -7,9 +7,10 @@ from typing import Any
 
 import strawberry
 
+from domain.inputs import KEEP, Keep
 from domain.stations import evse, points, service
 from domain.stations.points import SocketChanges, SocketData
-from domain.stations.service import KEEP, Keep, StationChanges, StationFilter
+from domain.stations.service import StationChanges, StationFilter
 from gql.policy import Policy
 from gql.types.common import PageInput, SortDirection, page_of
 from gql.types.groups import DeletePayload

@@ -60,9 +60,13 @@ async def authenticate(token: str | None) -> Actor:
     """The Actor behind a bearer token, read fresh so status and role changes apply at once."""
     if not token:
         return ANONYMOUS
+    now = datetime.now(UTC)
     session = (
         await OperatorSession.filter(
-            token_hash=token_hash(token), revoked_at=None, expires_at__gt=datetime.now(UTC)
+            token_hash=token_hash(token),
+            revoked_at=None,
+            expires_at__gt=now,
+            created_at__gt=now - MAX_SESSION,  # whatever expires_at says: 2 hours at most
         )
         .select_related("operator__base_group")
         .first()

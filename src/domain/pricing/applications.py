@@ -21,7 +21,7 @@ from typing import Any
 
 from tortoise.expressions import Q
 
-from domain.errors import GROUP_NOT_FOUND, DomainError, ErrorCode, NotFound
+from domain.errors import GROUP_NOT_FOUND, USER_GROUP_NOT_FOUND, DomainError, ErrorCode, NotFound
 from domain.history import service as history
 from domain.history.models import ManagementRecord
 from domain.pricing.models import Tariff, UserGroupApplication
@@ -30,7 +30,6 @@ from domain.scope import parse_id, visible_groups, visible_stations, visible_use
 from domain.stations.models import ChargingStation, PowerType, Socket
 from domain.users.models import UserGroup
 
-USER_GROUP_NOT_FOUND = "Charging user group does not exist."
 STATION_NOT_FOUND = "Charging station does not exist."  # seed 003
 TYPE_THE_COUNT = "Type the number of stations to be modified: {count}."
 NOTHING_TO_APPLY = "Nothing to change: the user group is already applied to every station."

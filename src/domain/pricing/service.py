@@ -20,6 +20,7 @@ from domain import db
 from domain.errors import CONFLICT, DomainError, ErrorCode, NotFound
 from domain.errors import require_text as _require_text
 from domain.groups.models import AccessPolicy, ChargingGroup
+from domain.inputs import KEEP, Keep
 from domain.pagination import Page, PageRequest, paginate
 from domain.pricing.models import ExceptionKind, PriceException, Tariff
 from domain.principal import Principal
@@ -53,15 +54,6 @@ EXCEPTION_EXISTS = "The user already has a price exception here. Remove it first
 NAME_MAX = 100
 PRICE_LIMIT = Decimal(10) ** 8  # DECIMAL(12, 4)
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
-
-
-class Keep(Enum):
-    """An argument that was not given: leave the setting as it is."""
-
-    KEEP = "keep"
-
-
-KEEP = Keep.KEEP
 
 
 class TariffSort(Enum):

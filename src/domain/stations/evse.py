@@ -180,7 +180,7 @@ async def _claim_typed(
     organisation_id: uuid.UUID, point: ChargingPoint, value: str
 ) -> uuid.UUID | None:
     """Check a typed id is free (serialised per id); the pool row to assign, if pooled."""
-    await db.fetch("SELECT pg_advisory_xact_lock(hashtext($1))", f"evse:{value}")
+    await db.advisory_lock(f"evse:{value}")
     if await ChargingPoint.filter(evse_id=value).exclude(id=point.id).exists():
         raise DomainError(ErrorCode.ALREADY_EXISTS, EVSE_ID_IN_USE, "evseId")
     rows = await db.fetch(

@@ -30,6 +30,7 @@ from domain.errors import (
     require_text,
 )
 from domain.groups.models import AccessPolicy
+from domain.inputs import KEEP, Keep
 from domain.operators.passwords import hash_password, verify_password
 from domain.pagination import Page, PageRequest, paginate
 from domain.pricing.models import Tariff
@@ -60,15 +61,6 @@ NAME_MAX = 100
 ADDRESS_MAX = 300
 OWNER_ACCOUNT_MAX = 100
 COORDINATE_STEP = Decimal("0.000001")  # DECIMAL(9, 6)
-
-
-class Keep(Enum):
-    """An argument that was not given: leave the setting as it is."""
-
-    KEEP = "keep"
-
-
-KEEP = Keep.KEEP
 
 
 class StationSort(Enum):
@@ -147,9 +139,7 @@ def _check_version(station: ChargingStation, version: int | None) -> None:
 async def _lock_identifier(organisation_id: object, identifier: str) -> None:
     """Serialise every attempt to give `identifier` a live station (until the transaction
     ends)."""
-    await db.fetch(
-        "SELECT pg_advisory_xact_lock(hashtext($1))", f"station:{organisation_id}:{identifier}"
-    )
+    await db.advisory_lock(f"station:{organisation_id}:{identifier}")
 
 
 async def _identifier_taken(

@@ -25,7 +25,6 @@ from domain.errors import (
     INVALID_TOKEN,
     DomainError,
     ErrorCode,
-    NotFound,
     require_text,
 )
 from domain.mail import service as mail
@@ -33,15 +32,14 @@ from domain.operators.passwords import new_token, token_hash
 from domain.operators.service import EMAIL_RE
 from domain.organisations.models import Organisation
 from domain.principal import Principal
-from domain.scope import group_or_base, parse_id, visible_user_groups
-from domain.users.models import ChargingUser, DriverInvitation, UserGroup
+from domain.scope import group_or_base, user_group_or_none
+from domain.users.models import ChargingUser, DriverInvitation
 
 MAX_FILE_BYTES = 1_000_000
 MAX_ADDRESSES = 5_000
 INVITATION_TTL = timedelta(days=14)
 EMAIL_MAX = 254
 
-USER_GROUP_NOT_FOUND = "Charging user group does not exist."
 NOTHING_TO_INVITE = "Give at least one e-mail address."
 TOO_MANY_ADDRESSES = f"At most {MAX_ADDRESSES} e-mail addresses can be invited at once."
 FILE_TOO_LARGE = f"The file is too large: at most {MAX_FILE_BYTES // 1_000_000} MB."
@@ -199,22 +197,10 @@ def read_candidates(request: InvitationRequest) -> list[Candidate]:
 # --- inviting -------------------------------------------------------------------------------
 
 
-async def _user_group(principal: Principal, user_group_id: str | None) -> UserGroup | None:
-    if user_group_id is None:
-        return None
-    ugid = parse_id(user_group_id)
-    found = None if ugid is None else await visible_user_groups(principal).get_or_none(id=ugid)
-    if found is None:
-        raise NotFound(USER_GROUP_NOT_FOUND, "userGroupId")
-    return found
-
-
 async def _existing_keys(organisation_id: uuid.UUID, keys: set[str]) -> set[str]:
     # Invitations of one organisation run one at a time, so two requests inviting the same
     # address cannot both pass this check (the unique index would fail the second).
-    await db.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"driver-emails:{organisation_id}"
-    )
+    await db.advisory_lock(f"driver-emails:{organisation_id}")
     rows = await ChargingUser.filter(
         organisation_id=organisation_id, removed_at=None, email_key__in=sorted(keys)
     ).values_list("email_key", flat=True)
@@ -246,7 +232,7 @@ async def invite(
     """Create the new drivers and their invitations; the caller delivers `message_ids`."""
     candidates = read_candidates(request)
     group = await group_or_base(principal, request.group_id, "groupId")
-    user_group = await _user_group(principal, request.user_group_id)
+    user_group = await user_group_or_none(principal, request.user_group_id, "userGroupId")
     keys = {c.email.lower() for c in candidates if _is_address(c.email)}
     existing = await _existing_keys(principal.organisation_id, keys) if keys else set()
     lines = _classify(candidates, existing)

@@ -36,6 +36,7 @@ from domain.principal import Principal
 from domain.scope import (
     group_or_base,
     parse_id,
+    user_group_or_none,
     visible_groups,
     visible_stations,
     visible_user_groups,
@@ -43,13 +44,12 @@ from domain.scope import (
 )
 from domain.stations.models import ChargingStation
 from domain.users import tokens
-from domain.users.models import AccessRight, ChargingUser, Token, UserGroup
+from domain.users.models import AccessRight, ChargingUser, Token
 from domain.users.tokens import UNCHANGED, USER_NOT_FOUND, TokenData, Unchanged
 
 EMAIL_REQUIRED = "E-mail address is required."
 INVALID_EMAIL = "Invalid e-mail address."
 EMAIL_EXISTS = "A charging user with this e-mail already exists."
-USER_GROUP_NOT_FOUND = "Charging user group does not exist."
 STATION_NOT_FOUND = "Charging station does not exist."  # seed 003
 
 M = TypeVar("M", bound=Model)
@@ -160,16 +160,6 @@ async def visible_ids(
     return sorted(wanted)
 
 
-async def _user_group(principal: Principal, user_group_id: str | None) -> UserGroup | None:
-    if user_group_id is None:
-        return None
-    ugid = parse_id(user_group_id)
-    found = None if ugid is None else await visible_user_groups(principal).get_or_none(id=ugid)
-    if found is None:
-        raise NotFound(USER_GROUP_NOT_FOUND, "userGroupId")
-    return found
-
-
 def _may_choose_user_group(principal: Principal) -> None:
     # Membership is what the seed's "Edit charging user group" view edits: admin only.
     if not principal.may("user_group.update"):
@@ -199,7 +189,7 @@ async def create(*, principal: Principal, data: UserData) -> ChargingUser:
     for n, token in enumerate(data.tokens):
         tokens.check(token, f"tokens[{n}].")
     group = await group_or_base(principal, data.group_id, "groupId")
-    user_group = await _user_group(principal, data.user_group_id)
+    user_group = await user_group_or_none(principal, data.user_group_id, "userGroupId")
     group_ids = await _access_groups(principal, data.access_group_ids)
     station_ids = await _access_stations(principal, data.access_station_ids)
     user = await ChargingUser.create(
@@ -232,7 +222,7 @@ async def update(*, principal: Principal, user_id: str, changes: UserChanges) ->
     if changes.group_id is not None:
         user.group = await group_or_base(principal, changes.group_id, "groupId")
     if changes.user_group_id is not UNCHANGED:
-        user.user_group = await _user_group(principal, changes.user_group_id)
+        user.user_group = await user_group_or_none(principal, changes.user_group_id, "userGroupId")
     group_ids = station_ids = None
     if changes.access_group_ids is not None:
         group_ids = await _access_groups(principal, changes.access_group_ids)

@@ -118,7 +118,7 @@ async def advisory_locks(keys: Iterable[str]) -> None:
     """Transaction-scoped advisory locks, taken in sorted order so two callers cannot
     deadlock; a uniqueness check made while holding one cannot race another insert."""
     for key in sorted(set(keys)):
-        await db.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
+        await db.advisory_lock(key)
 
 
 async def insert(user: ChargingUser, tokens: Sequence[TokenData], prefix: str = "") -> list[Token]:

@@ -17,7 +17,14 @@ from enum import Enum
 from tortoise.expressions import F, Q
 from tortoise.functions import Count
 
-from domain.errors import CONFLICT, DomainError, ErrorCode, NotFound, require_text
+from domain.errors import (
+    CONFLICT,
+    USER_GROUP_NOT_FOUND,
+    DomainError,
+    ErrorCode,
+    NotFound,
+    require_text,
+)
 from domain.pagination import Page, PageRequest, paginate
 from domain.pricing.models import Tariff
 from domain.principal import Principal
@@ -29,7 +36,7 @@ from domain.scope import (
     visible_users,
 )
 from domain.users.models import ChargingUser, UserGroup
-from domain.users.service import USER_GROUP_NOT_FOUND, visible_ids
+from domain.users.service import visible_ids
 from domain.users.tokens import UNCHANGED, USER_NOT_FOUND, Unchanged
 
 HAS_MEMBERS = "The charging user group has members. Remove them first."
