@@ -113,22 +113,26 @@ class PricingQuery:
         return AccessCheck.from_domain(result) if result else None
 
 
+def _tariff_data(input: CreateTariffInput | UpdateTariffInput) -> TariffData:
+    return TariffData(
+        name=input.name,
+        group_id=input.group_id,
+        price_per_kwh=input.price_per_kwh,
+        price_per_session=input.price_per_session,
+        price_per_hour=input.price_per_hour,
+        vat_rate=input.vat_rate,
+        currency=input.currency,
+        prices_include_vat=input.prices_include_vat,
+    )
+
+
 @strawberry.type
 class PricingMutation:
     @strawberry.mutation(extensions=[Policy("pricing.manage")])
     async def create_tariff(self, info: strawberry.Info, input: CreateTariffInput) -> TariffPayload:
         row = await service.create_tariff(
             principal=info.context.actor,
-            data=TariffData(
-                name=input.name,
-                group_id=input.group_id,
-                price_per_kwh=input.price_per_kwh,
-                price_per_session=input.price_per_session,
-                price_per_hour=input.price_per_hour,
-                vat_rate=input.vat_rate,
-                currency=input.currency,
-                prices_include_vat=input.prices_include_vat,
-            ),
+            data=_tariff_data(input),
         )
         return TariffPayload(tariff=Tariff.from_row(row))
 
@@ -137,16 +141,7 @@ class PricingMutation:
         row = await service.update_tariff(
             principal=info.context.actor,
             tariff_id=input.id,
-            data=TariffData(
-                name=input.name,
-                group_id=input.group_id,
-                price_per_kwh=input.price_per_kwh,
-                price_per_session=input.price_per_session,
-                price_per_hour=input.price_per_hour,
-                vat_rate=input.vat_rate,
-                currency=input.currency,
-                prices_include_vat=input.prices_include_vat,
-            ),
+            data=_tariff_data(input),
             version=input.version,
         )
         return TariffPayload(tariff=Tariff.from_row(row))

@@ -119,6 +119,17 @@ class StationQuery:
         )
 
 
+def _socket_fields(input: AddSocketInput | UpdateSocketInput) -> dict[str, Any]:
+    return {
+        "type": input.type,
+        "power_type": input.power_type,
+        "format": input.format,
+        "max_power_kw": input.max_power_kw,
+        "max_voltage": input.max_voltage,
+        "max_amperage": input.max_amperage,
+    }
+
+
 @strawberry.type
 class StationMutation:
     @strawberry.mutation(extensions=[Policy("station.create")])
@@ -223,14 +234,7 @@ class StationMutation:
         row = await points.add_socket(
             principal=info.context.actor,
             point_id=input.point_id,
-            data=SocketData(
-                type=input.type,
-                power_type=input.power_type,
-                format=input.format,
-                max_power_kw=input.max_power_kw,
-                max_voltage=input.max_voltage,
-                max_amperage=input.max_amperage,
-            ),
+            data=SocketData(**_socket_fields(input)),
         )
         return SocketPayload(socket=Socket.from_row(row))
 
@@ -239,14 +243,7 @@ class StationMutation:
         row = await points.update_socket(
             principal=info.context.actor,
             socket_id=input.id,
-            changes=SocketChanges(
-                type=input.type,
-                power_type=input.power_type,
-                format=input.format,
-                max_power_kw=input.max_power_kw,
-                max_voltage=input.max_voltage,
-                max_amperage=input.max_amperage,
-            ),
+            changes=SocketChanges(**_socket_fields(input)),
         )
         return SocketPayload(socket=Socket.from_row(row))
 
