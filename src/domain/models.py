@@ -9,4 +9,5 @@ MODEL_MODULES = [
     "domain.users.models",
     "domain.pricing.models",
     "domain.history.models",
+    "domain.ocpp.models",
 ]

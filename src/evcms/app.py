@@ -1,4 +1,4 @@
-"""The ASGI app: GraphQL at /graphql, health checks, and (later) the OCPP endpoint."""
+"""The ASGI app: GraphQL at /graphql, health checks, and the OCPP endpoint."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from evcms import db
 from evcms.settings import Settings
 from gql.context import Context, Services
 from gql.schema import build_schema
+from ocpp_ws.endpoint import ocpp_endpoint
 from tenancy.auth import LoginPolicy, authenticate
 
 log = logging.getLogger("evcms")
@@ -99,6 +100,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            WebSocketRoute("/ocpp/{organisation}/{identifier}", ocpp_endpoint),
         ],
         lifespan=lifespan,
     )

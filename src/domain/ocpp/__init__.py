@@ -1,0 +1,1 @@
+"""What stations report over OCPP, version-neutral: events, live point status."""

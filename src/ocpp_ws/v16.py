@@ -1,0 +1,173 @@
+"""OCPP 1.6J: the `ocpp` library's ChargePoint with our handlers. Thin on purpose: parse
+the message, call one version-neutral domain function in one transaction, map the result.
+Handlers never `await self.call()` (the library would deadlock waiting for the answer)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from ocpp.exceptions import NotImplementedError as ActionUnknown
+from ocpp.exceptions import NotSupportedError as ActionNotSupported
+from ocpp.exceptions import OCPPError, PropertyConstraintViolationError
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint, call_result
+from ocpp.v16.datatypes import IdTagInfo
+from ocpp.v16.enums import Action, AuthorizationStatus, RegistrationStatus
+from tortoise.transactions import in_transaction
+
+from domain.ocpp import service
+from domain.pricing.decisions import AuthorizationStatus as Decided
+from domain.pricing.decisions import authorize
+from ocpp_ws.validation import ValidationFailure, validate
+
+SUBPROTOCOL = "ocpp1.6"
+VERSION = "1.6"
+HEARTBEAT_INTERVAL = 300  # seconds, told to the station in the BootNotification answer
+PARENT_ID_TAG_MAX = 20  # CiString20Type
+
+ACTIONS = frozenset(action.value for action in Action)
+AUTHORIZATION = {
+    Decided.ACCEPTED: AuthorizationStatus.accepted,
+    Decided.BLOCKED: AuthorizationStatus.blocked,
+    Decided.EXPIRED: AuthorizationStatus.expired,
+    Decided.INVALID: AuthorizationStatus.invalid,
+    Decided.NOT_ALLOWED: AuthorizationStatus.invalid,
+}
+
+
+class SchemaViolation(OCPPError):
+    """A payload its schema refuses, answered with the code OCPP-J 1.6 gives the failure."""
+
+    def __init__(self, failure: ValidationFailure) -> None:
+        super().__init__(description=failure.description, details={"path": failure.path})
+        self.code = failure.code
+
+
+def wire_time(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_time(value: str, field: str) -> datetime:
+    """An OCPP dateTime; the schema does not check the format, so we do."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise PropertyConstraintViolationError(
+            description=f"{field} is not an ISO 8601 date and time"
+        ) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def parent_id_tag(user_group_id: uuid.UUID | None) -> str | None:
+    """The user group as parentIdTag: its id's first 20 hex digits (the field holds 20)."""
+    return None if user_group_id is None else user_group_id.hex[:PARENT_ID_TAG_MAX]
+
+
+class ChargePoint16(ChargePoint):
+    """One connected 1.6J station."""
+
+    def __init__(
+        self, identifier: str, connection: Any, *, station_id: uuid.UUID, organisation_id: Any
+    ) -> None:
+        super().__init__(identifier, connection)
+        self.station_id = station_id
+        self.organisation_id = organisation_id
+
+    async def _handle_call(self, msg: Any) -> None:
+        # OCPP-J 1.6 section 4.2.3: NotImplemented for an action not known, NotSupported for
+        # one known but not handled. The library answers the other way round.
+        if msg.action not in self.route_map:
+            if msg.action in ACTIONS:
+                raise ActionNotSupported(
+                    description="Requested Action is recognized but not supported",
+                    details={"cause": f"{msg.action} is not handled by this central system"},
+                )
+            raise ActionUnknown(
+                description="Requested Action is not known by receiver",
+                details={"cause": f"{msg.action} is not an OCPP 1.6 action"},
+            )
+        try:
+            # Our compiled validator instead of the library's (same pass or fail, faster),
+            # for the error codes OCPP-J 1.6 gives each failure.
+            validate(VERSION, msg.action, msg.payload)
+        except ValidationFailure as failure:
+            raise SchemaViolation(failure) from None
+        await super()._handle_call(msg)
+
+    @on(Action.boot_notification, skip_schema_validation=True)
+    async def on_boot_notification(
+        self,
+        charge_point_vendor: str,
+        charge_point_model: str,
+        charge_point_serial_number: str | None = None,
+        charge_box_serial_number: str | None = None,
+        firmware_version: str | None = None,
+        **_: Any,
+    ) -> call_result.BootNotification:
+        now = datetime.now(UTC)
+        boot = service.BootInfo(
+            vendor=charge_point_vendor,
+            model=charge_point_model,
+            serial_number=charge_point_serial_number or charge_box_serial_number,
+            firmware_version=firmware_version,
+        )
+        async with in_transaction():
+            accepted = await service.record_boot(station_id=self.station_id, boot=boot, at=now)
+        return call_result.BootNotification(
+            current_time=wire_time(now),
+            interval=HEARTBEAT_INTERVAL,
+            status=RegistrationStatus.accepted if accepted else RegistrationStatus.pending,
+        )
+
+    @on(Action.heartbeat, skip_schema_validation=True)
+    async def on_heartbeat(self, **_: Any) -> call_result.Heartbeat:
+        now = datetime.now(UTC)
+        async with in_transaction():
+            await service.record_seen(station_id=self.station_id, at=now)
+        return call_result.Heartbeat(current_time=wire_time(now))
+
+    @on(Action.status_notification, skip_schema_validation=True)
+    async def on_status_notification(
+        self,
+        connector_id: int,
+        error_code: str,
+        status: str,
+        info: str | None = None,
+        timestamp: str | None = None,
+        vendor_id: str | None = None,
+        vendor_error_code: str | None = None,
+        **_: Any,
+    ) -> call_result.StatusNotification:
+        report = service.StatusReport(
+            connector_id=connector_id,
+            status=status,
+            error_code=error_code,
+            info=info,
+            vendor_id=vendor_id,
+            vendor_error_code=vendor_error_code,
+            occurred_at=parse_time(timestamp, "timestamp") if timestamp else None,
+        )
+        async with in_transaction():
+            await service.record_status(
+                station_id=self.station_id, report=report, received_at=datetime.now(UTC)
+            )
+        return call_result.StatusNotification()
+
+    @on(Action.authorize, skip_schema_validation=True)
+    async def on_authorize(self, id_tag: str, **_: Any) -> call_result.Authorize:
+        decision = await authorize(
+            organisation_id=self.organisation_id,
+            token_uid=id_tag,
+            station_id=self.station_id,
+            at=datetime.now(UTC),
+        )
+        expiry = decision.expires_at
+        return call_result.Authorize(
+            id_tag_info=IdTagInfo(
+                status=AUTHORIZATION[decision.status],
+                parent_id_tag=parent_id_tag(decision.user_group_id),
+                expiry_date=wire_time(expiry) if expiry else None,
+            )
+        )
