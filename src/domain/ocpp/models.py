@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
 
 if TYPE_CHECKING:
+    from domain.operators.models import Operator
+    from domain.organisations.models import Organisation
     from domain.stations.models import ChargingPoint, ChargingStation
+    from domain.users.models import ChargingUser
 
 
 class StationEvent(Model):
@@ -48,3 +52,149 @@ class PointStatus(Model):
 
     class Meta:
         table = "point_status"
+
+
+class SessionState(StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"  # closed by the station's StopTransaction
+    CLOSED = "closed"  # closed by housekeeping (station rebooted or vanished)
+
+
+class ChargingSession(Model):
+    """One OCPP transaction with its priced cost; the tariff is snapshotted when priced."""
+
+    id = fields.UUIDField(primary_key=True)
+    organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
+        "evcms.Organisation", related_name="charging_sessions", on_delete=fields.RESTRICT
+    )
+    station: fields.ForeignKeyRelation[ChargingStation] = fields.ForeignKeyField(
+        "evcms.ChargingStation", related_name="charging_sessions", on_delete=fields.RESTRICT
+    )
+    point: fields.ForeignKeyNullableRelation[ChargingPoint] = fields.ForeignKeyField(
+        "evcms.ChargingPoint", related_name="charging_sessions", null=True,
+        on_delete=fields.SET_NULL,
+    )  # fmt: skip
+    connector_id = fields.IntField()
+    # The OCPP 1.6 transactionId we handed out (an integer, unique system-wide).
+    transaction_id = fields.BigIntField(unique=True)
+    # Identifies a StartTransaction, so a retried one gets the same transaction id.
+    start_key = fields.CharField(max_length=200, unique=True)
+    token_uid = fields.CharField(max_length=36)
+    user: fields.ForeignKeyNullableRelation[ChargingUser] = fields.ForeignKeyField(
+        "evcms.ChargingUser", related_name="charging_sessions", null=True,
+        on_delete=fields.RESTRICT,
+    )  # fmt: skip
+    authorization_status = fields.CharField(max_length=32)
+    state = fields.CharEnumField(SessionState, max_length=16, default=SessionState.ACTIVE)
+    meter_start_wh = fields.BigIntField()
+    meter_stop_wh = fields.BigIntField(null=True)
+    energy_wh = fields.BigIntField(null=True)
+    started_at = fields.DatetimeField(db_index=True)
+    stopped_at = fields.DatetimeField(null=True)
+    stop_reason = fields.CharField(max_length=64, null=True)
+    stop_token_uid = fields.CharField(max_length=36, null=True)
+    cost = fields.DecimalField(max_digits=12, decimal_places=2, null=True)
+    currency = fields.CharField(max_length=3, null=True)
+    price_reason = fields.CharField(max_length=64, null=True)
+    tariff_snapshot: fields.Field[dict[str, Any] | None] = fields.JSONField(null=True)
+    remote_command: fields.ForeignKeyNullableRelation[RemoteCommand] = fields.ForeignKeyField(
+        "evcms.RemoteCommand", related_name="started_sessions", null=True,
+        on_delete=fields.SET_NULL,
+    )  # fmt: skip
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    organisation_id: object
+    station_id: object
+    point_id: object
+    user_id: object
+    remote_command_id: object
+
+    class Meta:
+        table = "charging_session"
+
+
+class MeterSample(Model):
+    """One sampled value as the station sent it (MeterValues or transactionData)."""
+
+    id = fields.UUIDField(primary_key=True)
+    station: fields.ForeignKeyRelation[ChargingStation] = fields.ForeignKeyField(
+        "evcms.ChargingStation", related_name="meter_samples", on_delete=fields.CASCADE
+    )
+    session: fields.ForeignKeyNullableRelation[ChargingSession] = fields.ForeignKeyField(
+        "evcms.ChargingSession", related_name="samples", null=True, on_delete=fields.CASCADE
+    )
+    connector_id = fields.IntField()
+    sampled_at = fields.DatetimeField(db_index=True)
+    measurand = fields.CharField(max_length=64)
+    value = fields.DecimalField(max_digits=20, decimal_places=6)
+    unit = fields.CharField(max_length=16, default="")
+    context = fields.CharField(max_length=32, default="")
+    phase = fields.CharField(max_length=8, default="")
+    location = fields.CharField(max_length=16, default="")
+    received_at = fields.DatetimeField(auto_now_add=True)
+
+    station_id: object
+    session_id: object
+
+    class Meta:
+        table = "meter_sample"
+
+
+class CommandState(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+
+
+class RemoteCommand(Model):
+    """An operator's or a schedule's command to a station, with its outcome."""
+
+    id = fields.UUIDField(primary_key=True)
+    organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
+        "evcms.Organisation", related_name="remote_commands", on_delete=fields.CASCADE
+    )
+    station: fields.ForeignKeyRelation[ChargingStation] = fields.ForeignKeyField(
+        "evcms.ChargingStation", related_name="remote_commands", on_delete=fields.CASCADE
+    )
+    operator: fields.ForeignKeyNullableRelation[Operator] = fields.ForeignKeyField(
+        "evcms.Operator", related_name="remote_commands", null=True, on_delete=fields.SET_NULL
+    )
+    # Who, as text ("alice", "schedule: Night limit"), so it outlives the operator.
+    issued_by = fields.CharField(max_length=100)
+    action = fields.CharField(max_length=64)
+    payload: fields.Field[dict[str, Any]] = fields.JSONField(default=dict)
+    state = fields.CharEnumField(CommandState, max_length=16, default=CommandState.QUEUED)
+    response: fields.Field[dict[str, Any] | None] = fields.JSONField(null=True)
+    error = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    sent_at = fields.DatetimeField(null=True)
+    completed_at = fields.DatetimeField(null=True)
+
+    organisation_id: object
+    station_id: object
+    operator_id: object
+
+    class Meta:
+        table = "remote_command"
+
+
+class ConfigurationKey(Model):
+    """A configuration key as the station last reported it (GetConfiguration)."""
+
+    id = fields.UUIDField(primary_key=True)
+    station: fields.ForeignKeyRelation[ChargingStation] = fields.ForeignKeyField(
+        "evcms.ChargingStation", related_name="configuration", on_delete=fields.CASCADE
+    )
+    key = fields.CharField(max_length=50)
+    value = fields.CharField(max_length=500, null=True)
+    readonly = fields.BooleanField(default=False)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    station_id: object
+
+    class Meta:
+        table = "configuration_key"
+        unique_together = (("station", "key"),)
