@@ -12,7 +12,8 @@ from arq.worker import Worker
 
 from evcms import db
 from evcms.settings import Settings
-from workers.mail import CRON_JOBS, FUNCTIONS, MAX_TRIES, SmtpConfig
+from workers.jobs import CRON_JOBS, FUNCTIONS
+from workers.mail import MAX_TRIES, SmtpConfig
 
 
 def build_worker(settings: Settings, *, init_db: bool = True, **kwargs: Any) -> Worker:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from ocpp.exceptions import NotImplementedError as ActionUnknown
@@ -17,9 +18,9 @@ from ocpp.v16.datatypes import IdTagInfo
 from ocpp.v16.enums import Action, AuthorizationStatus, RegistrationStatus
 from tortoise.transactions import in_transaction
 
-from domain.ocpp import service
+from domain.ocpp import service, transactions
+from domain.pricing.decisions import Authorization, authorize
 from domain.pricing.decisions import AuthorizationStatus as Decided
-from domain.pricing.decisions import authorize
 from ocpp_ws.validation import ValidationFailure, validate
 
 SUBPROTOCOL = "ocpp1.6"
@@ -63,6 +64,43 @@ def parse_time(value: str, field: str) -> datetime:
 def parent_id_tag(user_group_id: uuid.UUID | None) -> str | None:
     """The user group as parentIdTag: its id's first 20 hex digits (the field holds 20)."""
     return None if user_group_id is None else user_group_id.hex[:PARENT_ID_TAG_MAX]
+
+
+def id_tag_info(decision: Authorization) -> IdTagInfo:
+    expiry = decision.expires_at
+    return IdTagInfo(
+        status=AUTHORIZATION[decision.status],
+        parent_id_tag=parent_id_tag(decision.user_group_id),
+        expiry_date=wire_time(expiry) if expiry else None,
+    )
+
+
+def samples(meter_value: list[dict[str, Any]]) -> list[transactions.Sample]:
+    """Every sampled value of OCPP 1.6 meterValue entries (keys already snake_case)."""
+    found = []
+    for entry in meter_value:
+        at = parse_time(entry["timestamp"], "timestamp")
+        for sampled in entry["sampled_value"]:
+            try:
+                value = Decimal(sampled["value"])
+            except ArithmeticError:
+                raise PropertyConstraintViolationError(
+                    description=f"value {sampled['value']!r} is not a number"
+                ) from None
+            if not value.is_finite():
+                raise PropertyConstraintViolationError(description="value is not finite")
+            found.append(
+                transactions.Sample(
+                    sampled_at=at,
+                    value=value,
+                    measurand=sampled.get("measurand") or transactions.ENERGY_REGISTER,
+                    unit=sampled.get("unit") or "",
+                    context=sampled.get("context") or "",
+                    phase=sampled.get("phase") or "",
+                    location=sampled.get("location") or "",
+                )
+            )
+    return found
 
 
 class ChargePoint16(ChargePoint):
@@ -115,6 +153,7 @@ class ChargePoint16(ChargePoint):
         )
         async with in_transaction():
             accepted = await service.record_boot(station_id=self.station_id, boot=boot, at=now)
+            await transactions.close_after_reboot(station_id=self.station_id, booted_at=now)
         return call_result.BootNotification(
             current_time=wire_time(now),
             interval=HEARTBEAT_INTERVAL,
@@ -163,11 +202,83 @@ class ChargePoint16(ChargePoint):
             station_id=self.station_id,
             at=datetime.now(UTC),
         )
-        expiry = decision.expires_at
-        return call_result.Authorize(
-            id_tag_info=IdTagInfo(
-                status=AUTHORIZATION[decision.status],
-                parent_id_tag=parent_id_tag(decision.user_group_id),
-                expiry_date=wire_time(expiry) if expiry else None,
-            )
+        return call_result.Authorize(id_tag_info=id_tag_info(decision))
+
+    @on(Action.start_transaction, skip_schema_validation=True)
+    async def on_start_transaction(
+        self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **_: Any
+    ) -> call_result.StartTransaction:
+        request = transactions.StartRequest(
+            connector_id=connector_id,
+            token_uid=id_tag,
+            meter_start_wh=meter_start,
+            started_at=parse_time(timestamp, "timestamp"),
         )
+        async with in_transaction():
+            started = await transactions.start(
+                organisation_id=self.organisation_id,
+                station_id=self.station_id,
+                request=request,
+                at=datetime.now(UTC),
+            )
+            await service.record_seen(station_id=self.station_id, at=datetime.now(UTC))
+        return call_result.StartTransaction(
+            transaction_id=started.transaction_id,
+            id_tag_info=id_tag_info(started.authorization),
+        )
+
+    @on(Action.meter_values, skip_schema_validation=True)
+    async def on_meter_values(
+        self,
+        connector_id: int,
+        meter_value: list[dict[str, Any]],
+        transaction_id: int | None = None,
+        **_: Any,
+    ) -> call_result.MeterValues:
+        found = samples(meter_value)
+        async with in_transaction():
+            await transactions.record_meter_values(
+                station_id=self.station_id,
+                connector_id=connector_id,
+                transaction_id=transaction_id,
+                samples=found,
+            )
+            await service.record_seen(station_id=self.station_id, at=datetime.now(UTC))
+        return call_result.MeterValues()
+
+    @on(Action.stop_transaction, skip_schema_validation=True)
+    async def on_stop_transaction(
+        self,
+        transaction_id: int,
+        meter_stop: int,
+        timestamp: str,
+        id_tag: str | None = None,
+        reason: str | None = None,
+        transaction_data: list[dict[str, Any]] | None = None,
+        **_: Any,
+    ) -> call_result.StopTransaction:
+        request = transactions.StopRequest(
+            transaction_id=transaction_id,
+            meter_stop_wh=meter_stop,
+            stopped_at=parse_time(timestamp, "timestamp"),
+            reason=reason,
+            token_uid=id_tag,
+            samples=samples(transaction_data or []),
+        )
+        now = datetime.now(UTC)
+        async with in_transaction():
+            known = await transactions.stop(station_id=self.station_id, request=request)
+            await service.record_seen(station_id=self.station_id, at=now)
+        if id_tag is None:
+            return call_result.StopTransaction()
+        if not known:
+            return call_result.StopTransaction(
+                id_tag_info=IdTagInfo(status=AuthorizationStatus.invalid)
+            )
+        decision = await authorize(
+            organisation_id=self.organisation_id,
+            token_uid=id_tag,
+            station_id=self.station_id,
+            at=now,
+        )
+        return call_result.StopTransaction(id_tag_info=id_tag_info(decision))

@@ -1,0 +1,278 @@
+"""Charging sessions as a station reports them (StartTransaction, MeterValues,
+StopTransaction), in version-neutral terms, and the housekeeping that closes sessions no
+StopTransaction will ever end. Services never commit: callers run each in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from tortoise.expressions import Q
+
+from domain import db
+from domain.ocpp.models import ChargingSession, MeterSample, SessionState
+from domain.pricing.decisions import Authorization, AuthorizationStatus, authorize, price
+from domain.stations.models import ChargingPoint, ChargingStation
+
+ENERGY_REGISTER = "Energy.Active.Import.Register"
+DEFAULT_STOP_REASON = "Local"
+REFUSED_STOP_REASON = "DeAuthorized"
+REBOOT = "Reboot"
+VANISHED = "StationVanished"
+CENT = Decimal("0.01")
+
+
+def _utc(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One sampled value, at the station's own time."""
+
+    sampled_at: datetime
+    value: Decimal
+    measurand: str = ENERGY_REGISTER
+    unit: str = ""
+    context: str = ""
+    phase: str = ""
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    connector_id: int
+    token_uid: str
+    meter_start_wh: int
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class Started:
+    transaction_id: int
+    authorization: Authorization
+
+
+def start_key(station_id: uuid.UUID, request: StartRequest) -> str:
+    """What identifies a StartTransaction, so a retried one finds its session."""
+    parts = (
+        str(station_id),
+        str(request.connector_id),
+        request.token_uid,
+        _utc(request.started_at).isoformat(),
+        str(request.meter_start_wh),
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+async def start(
+    *, organisation_id: uuid.UUID, station_id: uuid.UUID, request: StartRequest, at: datetime
+) -> Started:
+    """Open a session (ACTIVE when the token is accepted; a refused one is recorded already
+    COMPLETED with no energy). A retry of the same start answers the same transaction id."""
+    decision = await authorize(
+        organisation_id=organisation_id,
+        token_uid=request.token_uid,
+        station_id=station_id,
+        at=_utc(at),
+    )
+    key = start_key(station_id, request)
+    await db.advisory_lock(f"ocpp-start:{key}")
+    same = await ChargingSession.get_or_none(start_key=key).only("id", "transaction_id")
+    if same is not None:
+        return Started(same.transaction_id, decision)
+    rows = await db.fetch("SELECT nextval('ocpp_transaction_id_seq') AS id")
+    transaction_id = int(rows[0]["id"])
+    point = await ChargingPoint.get_or_none(station_id=station_id, number=request.connector_id)
+    started_at = _utc(request.started_at)
+    accepted = decision.status == AuthorizationStatus.ACCEPTED
+    await ChargingSession.create(
+        organisation_id=organisation_id,
+        station_id=station_id,
+        point=point,
+        connector_id=request.connector_id,
+        transaction_id=transaction_id,
+        start_key=key,
+        token_uid=request.token_uid,
+        user_id=decision.user_id,
+        authorization_status=decision.status.value,
+        state=SessionState.ACTIVE if accepted else SessionState.COMPLETED,
+        meter_start_wh=request.meter_start_wh,
+        **({} if accepted else _refused(request.meter_start_wh, started_at)),
+        started_at=started_at,
+    )
+    return Started(transaction_id, decision)
+
+
+def _refused(meter_start_wh: int, at: datetime) -> dict[str, Any]:
+    return {
+        "meter_stop_wh": meter_start_wh,
+        "energy_wh": 0,
+        "stopped_at": at,
+        "stop_reason": REFUSED_STOP_REASON,
+        "cost": Decimal("0.00"),
+    }
+
+
+async def _session(station_id: uuid.UUID, transaction_id: int | None) -> ChargingSession | None:
+    if transaction_id is None:
+        return None
+    return (
+        await ChargingSession.select_for_update()
+        .filter(station_id=station_id, transaction_id=transaction_id)
+        .first()
+    )
+
+
+async def _store(
+    station_id: uuid.UUID, connector_id: int, session_id: object, samples: list[Sample]
+) -> None:
+    if samples:
+        await MeterSample.bulk_create(
+            [
+                MeterSample(
+                    station_id=station_id,
+                    session_id=session_id,
+                    connector_id=connector_id,
+                    sampled_at=_utc(s.sampled_at),
+                    measurand=s.measurand or ENERGY_REGISTER,
+                    value=s.value,
+                    unit=s.unit,
+                    context=s.context,
+                    phase=s.phase,
+                    location=s.location,
+                )
+                for s in samples
+            ]
+        )
+
+
+async def record_meter_values(
+    *, station_id: uuid.UUID, connector_id: int, transaction_id: int | None, samples: list[Sample]
+) -> None:
+    """Store every sampled value, linked to the session when its transaction is known."""
+    session = await _session(station_id, transaction_id)
+    connector = session.connector_id if session and connector_id == 0 else connector_id
+    await _store(station_id, connector, session.id if session else None, samples)
+
+
+@dataclass(frozen=True)
+class StopRequest:
+    transaction_id: int
+    meter_stop_wh: int
+    stopped_at: datetime
+    reason: str | None = None
+    token_uid: str | None = None
+    samples: list[Sample] = field(default_factory=list)
+
+
+async def stop(*, station_id: uuid.UUID, request: StopRequest) -> bool:
+    """Close and price the session; False when the transaction is unknown. A retry of a
+    completed stop changes nothing; a stop after housekeeping closed the session completes it
+    with the station's own figures (stations keep transactions across reboots)."""
+    session = await _session(station_id, request.transaction_id)
+    if session is None:
+        return False
+    if session.state == SessionState.COMPLETED:
+        return True
+    await _store(station_id, session.connector_id, session.id, request.samples)
+    session.state = SessionState.COMPLETED
+    session.stop_reason = request.reason or DEFAULT_STOP_REASON
+    session.stop_token_uid = request.token_uid
+    await _close(session, request.meter_stop_wh, _utc(request.stopped_at))
+    return True
+
+
+async def _close(session: ChargingSession, meter_stop_wh: int, stopped_at: datetime) -> None:
+    """Energy, stop time and price; the caller has set state and reason."""
+    session.meter_stop_wh = meter_stop_wh
+    session.energy_wh = max(0, meter_stop_wh - session.meter_start_wh)  # a meter reset: none
+    session.stopped_at = max(stopped_at, session.started_at)
+    await _price(session)
+    await session.save()
+
+
+async def _price(session: ChargingSession) -> None:
+    """cost = per kWh x kWh + per session + per hour x hours, half up to cents."""
+    has_point = session.point_id is not None
+    decision = await price(
+        organisation_id=session.organisation_id,  # type: ignore[arg-type]
+        station_id=session.station_id,  # type: ignore[arg-type]
+        point_number=session.connector_id if has_point else None,
+        at=session.stopped_at or session.started_at,
+        user_id=session.user_id,  # type: ignore[arg-type]
+        token_uid=session.token_uid,
+    )
+    session.price_reason = decision.reason.value
+    tariff = decision.tariff
+    if tariff is None:
+        session.cost, session.currency, session.tariff_snapshot = Decimal("0.00"), None, None
+        return
+    kwh = Decimal(session.energy_wh or 0) / 1000
+    duration = (session.stopped_at or session.started_at) - session.started_at
+    hours = Decimal(duration // timedelta(microseconds=1)) / 3_600_000_000
+    cost = tariff.price_per_kwh * kwh + tariff.price_per_session + tariff.price_per_hour * hours
+    session.cost = cost.quantize(CENT, rounding=ROUND_HALF_UP)
+    session.currency = tariff.currency
+    session.tariff_snapshot = {
+        "tariff_id": str(tariff.tariff_id),
+        "name": tariff.name,
+        "price_per_kwh": str(tariff.price_per_kwh),
+        "price_per_session": str(tariff.price_per_session),
+        "price_per_hour": str(tariff.price_per_hour),
+        "vat_rate": str(tariff.vat_rate),
+        "currency": tariff.currency,
+        "prices_include_vat": tariff.prices_include_vat,
+    }
+
+
+# --- housekeeping -------------------------------------------------------------------------
+
+
+async def close_after_reboot(*, station_id: uuid.UUID, booted_at: datetime) -> int:
+    """A station that boots has lost its open sessions: close them with reason Reboot."""
+    sessions = await ChargingSession.select_for_update().filter(
+        station_id=station_id, state=SessionState.ACTIVE, started_at__lte=_utc(booted_at)
+    )
+    for session in sessions:
+        await _housekeep(session, REBOOT, _utc(booted_at))
+    return len(sessions)
+
+
+async def close_stale_sessions(*, older_than: datetime, now: datetime) -> int:
+    """Close ACTIVE sessions whose station has not been heard of since `older_than` (or
+    never) and that started before it; returns how many were closed."""
+    cutoff = _utc(older_than)
+    silent = await ChargingStation.filter(
+        Q(last_seen_at__lt=cutoff) | Q(last_seen_at__isnull=True)
+    ).values_list("id", flat=True)
+    sessions = await ChargingSession.select_for_update(skip_locked=True).filter(
+        station_id__in=list(silent), state=SessionState.ACTIVE, started_at__lt=cutoff
+    )
+    for session in sessions:
+        await _housekeep(session, VANISHED, _utc(now))
+    return len(sessions)
+
+
+async def _housekeep(session: ChargingSession, reason: str, now: datetime) -> None:
+    """Close with the latest energy register reading we have (none: no energy)."""
+    latest = (
+        await MeterSample.filter(session_id=session.id, measurand=ENERGY_REGISTER, phase="")
+        .order_by("-sampled_at")
+        .first()
+    )
+    session.state = SessionState.CLOSED
+    session.stop_reason = reason
+    if latest is None:
+        await _close(session, session.meter_start_wh, session.started_at)
+        return
+    await _close(session, _wh(latest), min(latest.sampled_at, now))
+
+
+def _wh(sample: MeterSample) -> int:
+    value = Decimal(sample.value)
+    return int(value * 1000 if sample.unit == "kWh" else value)
