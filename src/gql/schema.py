@@ -21,6 +21,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from gql.auth import AuthMutation
+from gql.commands import CommandMutation, CommandQuery
 from gql.drivers import DriverMutation
 from gql.errors import MaskUnexpectedErrors, log
 from gql.groups import GroupMutation, GroupQuery
@@ -40,6 +41,7 @@ QUERY_ROOTS: tuple[type, ...] = (
     HistoryQuery,
     StationQuery,
     ChargingUserQuery,
+    CommandQuery,
 )
 MUTATION_ROOTS: tuple[type, ...] = (
     AuthMutation,
@@ -50,6 +52,7 @@ MUTATION_ROOTS: tuple[type, ...] = (
     StationMutation,
     ChargingUserMutation,
     UserGroupMutation,
+    CommandMutation,
 )
 
 Query = merge_types("Query", QUERY_ROOTS)
