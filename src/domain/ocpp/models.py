@@ -13,6 +13,12 @@ if TYPE_CHECKING:
     from domain.users.models import ChargingUser
 
 
+class EventKind(StrEnum):
+    STATUS = "status"  # StatusNotification
+    FIRMWARE = "firmware"  # FirmwareStatusNotification
+    DIAGNOSTICS = "diagnostics"  # DiagnosticsStatusNotification
+
+
 class StationEvent(Model):
     """A status report of a station (connector 0) or one of its points: the event feed."""
 
@@ -20,6 +26,7 @@ class StationEvent(Model):
     station: fields.ForeignKeyRelation[ChargingStation] = fields.ForeignKeyField(
         "evcms.ChargingStation", related_name="events", on_delete=fields.CASCADE
     )
+    kind = fields.CharEnumField(EventKind, max_length=16, default=EventKind.STATUS)
     connector_id = fields.IntField()  # 0: the whole station
     status = fields.CharField(max_length=32)
     error_code = fields.CharField(max_length=32)
@@ -35,6 +42,7 @@ class StationEvent(Model):
     class Meta:
         table = "station_event"
         ordering = ("occurred_at",)
+        indexes = (("station_id", "occurred_at"),)  # the feed: one station, one day
 
 
 class PointStatus(Model):
@@ -169,6 +177,12 @@ class RemoteCommand(Model):
     state = fields.CharEnumField(CommandState, max_length=16, default=CommandState.QUEUED)
     response: fields.Field[dict[str, Any] | None] = fields.JSONField(null=True)
     error = fields.TextField(null=True)
+    # What the station reported afterwards about it (FirmwareStatusNotification "Installed",
+    # DiagnosticsStatusNotification "Uploaded", ...), and when.
+    progress = fields.CharField(max_length=32, null=True)
+    progress_at = fields.DatetimeField(null=True)
+    # The server node that held the station's websocket and sent the call.
+    node = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     sent_at = fields.DatetimeField(null=True)
     completed_at = fields.DatetimeField(null=True)
@@ -198,3 +212,95 @@ class ConfigurationKey(Model):
     class Meta:
         table = "configuration_key"
         unique_together = (("station", "key"),)
+
+
+class DataTransferRecord(Model):
+    """A DataTransfer a station sent, with how it was answered."""
+
+    id = fields.UUIDField(primary_key=True)
+    station: fields.ForeignKeyRelation[ChargingStation] = fields.ForeignKeyField(
+        "evcms.ChargingStation", related_name="data_transfers", on_delete=fields.CASCADE
+    )
+    vendor_id = fields.CharField(max_length=255)
+    message_id = fields.CharField(max_length=50, null=True)
+    data = fields.TextField(null=True)
+    status = fields.CharField(max_length=32)  # what we answered: UnknownVendorId, ...
+    received_at = fields.DatetimeField(db_index=True)
+
+    station_id: object
+
+    class Meta:
+        table = "data_transfer"
+
+
+class ConfigurationRequirement(Model):
+    """A configuration key and value the organisation requires of its stations (seed 004's
+    auto configuration profile)."""
+
+    id = fields.UUIDField(primary_key=True)
+    organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
+        "evcms.Organisation", related_name="configuration_requirements",
+        on_delete=fields.CASCADE,
+    )  # fmt: skip
+    key = fields.CharField(max_length=50)
+    value = fields.CharField(max_length=500)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    organisation_id: object
+
+    class Meta:
+        table = "configuration_requirement"
+        unique_together = (("organisation", "key"),)
+
+
+class ApplicationStatus(StrEnum):
+    PENDING = "pending"  # not applied yet, or being applied
+    APPLIED = "applied"  # Accepted
+    REBOOT_REQUIRED = "reboot_required"  # Accepted, takes effect after a reset
+    FAILED = "failed"  # Rejected, NotSupported, an error, offline or no answer
+
+
+class ConfigurationApplication(Model):
+    """Where applying one required key to one station stands (auto configuration)."""
+
+    id = fields.UUIDField(primary_key=True)
+    station: fields.ForeignKeyRelation[ChargingStation] = fields.ForeignKeyField(
+        "evcms.ChargingStation", related_name="configuration_applications",
+        on_delete=fields.CASCADE,
+    )  # fmt: skip
+    key = fields.CharField(max_length=50)
+    value = fields.CharField(max_length=500)
+    status = fields.CharEnumField(ApplicationStatus, max_length=16)
+    detail = fields.CharField(max_length=200, default="")  # the station's answer or error
+    command: fields.ForeignKeyNullableRelation[RemoteCommand] = fields.ForeignKeyField(
+        "evcms.RemoteCommand", related_name="configuration_applications", null=True,
+        on_delete=fields.SET_NULL,
+    )  # fmt: skip
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    station_id: object
+    command_id: object
+
+    class Meta:
+        table = "configuration_application"
+        unique_together = (("station", "key"),)
+
+
+class LocalListEntry(Model):
+    """One idTag of the local authorization list as the station holds it after the last
+    SendLocalList it accepted: the base of the next differential update."""
+
+    id = fields.UUIDField(primary_key=True)
+    station: fields.ForeignKeyRelation[ChargingStation] = fields.ForeignKeyField(
+        "evcms.ChargingStation", related_name="local_list", on_delete=fields.CASCADE
+    )
+    id_tag = fields.CharField(max_length=20)
+    status = fields.CharField(max_length=32)
+    expiry_date = fields.DatetimeField(null=True)
+    parent_id_tag = fields.CharField(max_length=20, null=True)
+
+    station_id: object
+
+    class Meta:
+        table = "local_list_entry"
+        unique_together = (("station", "id_tag"),)

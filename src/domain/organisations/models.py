@@ -12,6 +12,8 @@ class Organisation(Model):
     # Path segment of station URLs: /ocpp/{slug}/{identifier}
     slug = fields.CharField(max_length=50, unique=True)
     timezone = fields.CharField(max_length=64, default="UTC")
+    # Stations without an OCPP password may connect (security profile 0). Off: refused.
+    allow_unauthenticated_stations = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

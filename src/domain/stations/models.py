@@ -53,6 +53,11 @@ class ChargingStation(Model):
     serial_number = fields.CharField(max_length=50, default="")
     firmware_version = fields.CharField(max_length=50, default="")
     last_seen_at = fields.DatetimeField(null=True)
+    # FirmwareStatusNotification / DiagnosticsStatusNotification, as last reported.
+    firmware_status = fields.CharField(max_length=32, default="")
+    diagnostics_status = fields.CharField(max_length=32, default="")
+    # The version of the local authorization list the station last accepted (0: none).
+    local_list_version = fields.IntField(default=0)
     version = fields.IntField(default=1)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
