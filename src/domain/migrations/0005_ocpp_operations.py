@@ -68,6 +68,16 @@ class Migration(migrations.Migration):
         ),
         ops.AddField(
             model_name='ChargingStation',
+            name='connected_at',
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
+        ops.AddField(
+            model_name='ChargingStation',
+            name='connected_node',
+            field=fields.CharField(null=True, max_length=64),
+        ),
+        ops.AddField(
+            model_name='ChargingStation',
             name='diagnostics_status',
             field=fields.CharField(default='', max_length=32),
         ),

@@ -53,6 +53,9 @@ class ChargingStation(Model):
     serial_number = fields.CharField(max_length=50, default="")
     firmware_version = fields.CharField(max_length=50, default="")
     last_seen_at = fields.DatetimeField(null=True)
+    # Presence: the server node holding the station's websocket, null while offline.
+    connected_node = fields.CharField(max_length=64, null=True)
+    connected_at = fields.DatetimeField(null=True)
     # FirmwareStatusNotification / DiagnosticsStatusNotification, as last reported.
     firmware_status = fields.CharField(max_length=32, default="")
     diagnostics_status = fields.CharField(max_length=32, default="")
