@@ -10,6 +10,7 @@ from typing import Any
 
 from arq import create_pool
 from arq.connections import RedisSettings
+from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
@@ -20,7 +21,9 @@ from evcms import db
 from evcms.settings import Settings
 from gql.context import Context, Services
 from gql.schema import build_schema
+from ocpp_ws import commands as ocpp_commands
 from ocpp_ws.endpoint import ocpp_endpoint
+from ocpp_ws.node import Node
 from tenancy.auth import LoginPolicy, authenticate
 
 log = logging.getLogger("evcms")
@@ -51,6 +54,10 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await db.init(settings.database_url or "")
         redis = await create_pool(RedisSettings.from_dsn(settings.redis_url or ""))
+        # Blocking reads (command inboxes and replies) get a client without socket timeouts.
+        node_redis = Redis.from_url(settings.redis_url or "")
+        ocpp_commands.configure(timeout=settings.ocpp_command_timeout_seconds)
+        node = Node(node_redis, name=settings.node_name, lease=settings.node_lease_seconds)
         state["services"] = Services(
             redis=redis,
             link_base=settings.public_url,
@@ -59,8 +66,11 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
                 max_failures=settings.login_max_failures,
                 lockout_seconds=settings.login_lockout_seconds,
             ),
+            dispatch=node.router.dispatch,
         )
         app.state.redis = redis
+        app.state.node = node
+        await node.start()
         async with contextlib.AsyncExitStack() as stack:
             if worker:
                 from evcms.worker import run_in_background
@@ -69,6 +79,8 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
             try:
                 yield
             finally:
+                await node.stop()
+                await node_redis.aclose()
                 await redis.aclose()
                 await db.close()
 

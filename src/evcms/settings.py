@@ -47,6 +47,15 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(5, ge=1, description="failed logins before throttling")
     login_lockout_seconds: int = Field(900, ge=1, description="throttle window per username")
     log_level: str = Field("INFO", description="logging level")
+    node_name: str | None = Field(
+        None, description="this server node's name in the cluster (default: host-pid-random)"
+    )
+    node_lease_seconds: float = Field(
+        15, ge=0.5, le=300, description="how soon other nodes notice this node has stopped"
+    )
+    ocpp_command_timeout_seconds: float = Field(
+        30, gt=0, le=600, description="how long a remote command waits for the station"
+    )
 
     @property
     def introspection_enabled(self) -> bool:

@@ -1,37 +1,50 @@
-"""Remote commands to charging stations: parse, call one service, map. A failed command is
-still recorded (committed): its user error rides in the payload instead of rolling back."""
+"""Remote commands to charging stations: parse, call one service, map. A command owns its
+transactions (it waits for the station): a failed one is still recorded, its user error
+rides in the payload."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import strawberry
 
-from domain.ocpp import commands
+from domain.ocpp import commands, remote
 from gql.errors import UserError
 from gql.policy import Policy
-from gql.types.commands import RemoteCommand, RemoteCommandPage, RemoteCommandPayload
+from gql.types.commands import (
+    ConfigurationKeyPage,
+    RemoteCommand,
+    RemoteCommandPage,
+    RemoteCommandPayload,
+    TriggerableMessage,
+)
 from gql.types.common import PageInput, page_of
-from ocpp_ws.commands import dispatch
 
 
-async def _run(
-    info: strawberry.Info, station_id: Any, action: str, payload: dict[str, Any]
-) -> RemoteCommandPayload:
-    outcome = await commands.run(
-        principal=info.context.actor,
-        station_id=station_id,
-        action=action,
-        payload=payload,
-        dispatch=dispatch,
-    )
-    return _payload(outcome)
+def _target(info: strawberry.Info, station_id: strawberry.ID) -> remote.Target:
+    return remote.Target(info.context.actor, station_id, info.context.services.dispatch)
 
 
 def _payload(outcome: commands.Outcome) -> RemoteCommandPayload:
     errors = [UserError.from_domain(outcome.error)] if outcome.error else []
     return RemoteCommandPayload(command=RemoteCommand.from_row(outcome.command), errors=errors)
+
+
+async def _run(
+    info: strawberry.Info,
+    station_id: strawberry.ID,
+    operation: Callable[..., Awaitable[commands.Outcome]],
+    **arguments: Any,
+) -> RemoteCommandPayload:
+    return _payload(await operation(_target(info, station_id), **arguments))
+
+
+def command(description: str, action: str = "station.command") -> Any:
+    """A remote-command mutation: authorized by `action`, outside the request transaction."""
+    return strawberry.mutation(extensions=[Policy(action, atomic=False)], description=description)
 
 
 @strawberry.type
@@ -51,45 +64,50 @@ class CommandQuery:
             items=[RemoteCommand.from_row(r) for r in result.items],
         )
 
+    @strawberry.field(
+        extensions=[Policy("station.read")],
+        description="The configuration the station reported on its last refresh, by key",
+    )
+    async def station_configuration(
+        self,
+        info: strawberry.Info,
+        station_id: strawberry.ID,
+        search: str | None = None,
+        page: PageInput | None = None,
+    ) -> ConfigurationKeyPage:
+        result = await commands.configuration(
+            principal=info.context.actor, station_id=station_id, search=search, page=page_of(page)
+        )
+        return ConfigurationKeyPage.of(result)
+
 
 @strawberry.type
 class CommandMutation:
-    @strawberry.mutation(
-        extensions=[Policy("station.command")], description="UnlockConnector: release a cable"
-    )
+    @command("UnlockConnector: release the cable of a charging point")
     async def release_cable(
         self, info: strawberry.Info, station_id: strawberry.ID, connector_id: int
     ) -> RemoteCommandPayload:
-        return await _run(info, station_id, "UnlockConnector", {"connectorId": connector_id})
+        return await _run(info, station_id, remote.unlock, connector_id=connector_id)
 
-    @strawberry.mutation(
-        extensions=[Policy("station.command")], description="ClearCache: the RFID cache"
-    )
+    @command("ClearCache: the station's RFID cache")
     async def clear_cache(
         self, info: strawberry.Info, station_id: strawberry.ID
     ) -> RemoteCommandPayload:
-        return await _run(info, station_id, "ClearCache", {})
+        return await _run(info, station_id, remote.clear_cache)
 
-    @strawberry.mutation(
-        extensions=[Policy("station.command")], description="Reset Soft: restart the software"
-    )
+    @command("Reset Soft: restart the station's application")
     async def soft_reset(
         self, info: strawberry.Info, station_id: strawberry.ID
     ) -> RemoteCommandPayload:
-        return await _run(info, station_id, "Reset", {"type": "Soft"})
+        return await _run(info, station_id, remote.reset, hard=False)
 
-    @strawberry.mutation(
-        extensions=[Policy("station.command")], description="Reset Hard: restart the station"
-    )
+    @command("Reset Hard: restart the whole station")
     async def hard_reset(
         self, info: strawberry.Info, station_id: strawberry.ID
     ) -> RemoteCommandPayload:
-        return await _run(info, station_id, "Reset", {"type": "Hard"})
+        return await _run(info, station_id, remote.reset, hard=True)
 
-    @strawberry.mutation(
-        extensions=[Policy("station.command")],
-        description="ChangeAvailability of the station (connector 0) or one connector",
-    )
+    @command("ChangeAvailability of the station (connector 0) or one charging point")
     async def set_availability(
         self,
         info: strawberry.Info,
@@ -97,91 +115,115 @@ class CommandMutation:
         available: bool,
         connector_id: int = 0,
     ) -> RemoteCommandPayload:
-        kind = "Operative" if available else "Inoperative"
-        payload = {"connectorId": connector_id, "type": kind}
-        return await _run(info, station_id, "ChangeAvailability", payload)
+        return await _run(
+            info, station_id, remote.set_availability, available=available,
+            connector_id=connector_id,
+        )  # fmt: skip
 
-    @strawberry.mutation(
-        extensions=[Policy("station.command")],
-        description="GetConfiguration: store the station's keys with their read-only flags",
-    )
+    @command("GetConfiguration: store the station's keys with their read-only flags")
     async def refresh_configuration(
         self, info: strawberry.Info, station_id: strawberry.ID
     ) -> RemoteCommandPayload:
-        return await _run(info, station_id, "GetConfiguration", {})
+        return await _run(info, station_id, remote.refresh_configuration)
 
-    @strawberry.mutation(
-        extensions=[Policy("station.command")], description="ChangeConfiguration of one key"
-    )
+    @command("ChangeConfiguration of one key (read-only keys are refused)")
     async def change_configuration(
         self, info: strawberry.Info, station_id: strawberry.ID, key: str, value: str
     ) -> RemoteCommandPayload:
-        payload = {"key": key, "value": value}
-        return await _run(info, station_id, "ChangeConfiguration", payload)
+        return await _run(info, station_id, remote.change_configuration, key=key, value=value)
 
-    @strawberry.mutation(
-        extensions=[Policy("station.command")],
-        description="TriggerMessage: ask the station to send a message now",
-    )
+    @command("TriggerMessage: ask the station to send a message now")
     async def trigger_message(
         self,
         info: strawberry.Info,
         station_id: strawberry.ID,
-        requested_message: str,
+        requested_message: TriggerableMessage,
         connector_id: int | None = None,
     ) -> RemoteCommandPayload:
-        payload: dict[str, Any] = {"requestedMessage": requested_message}
-        if connector_id is not None:
-            payload["connectorId"] = connector_id
-        return await _run(info, station_id, "TriggerMessage", payload)
-
-    @strawberry.mutation(
-        extensions=[Policy("station.command")],
-        description="RemoteStartTransaction with a token on a connector",
-    )
-    async def remote_start(
-        self, info: strawberry.Info, station_id: strawberry.ID, connector_id: int, token_uid: str
-    ) -> RemoteCommandPayload:
-        outcome = await commands.remote_start(
-            principal=info.context.actor,
-            station_id=station_id,
+        return await _run(
+            info, station_id, remote.trigger, message=requested_message.value,
             connector_id=connector_id,
-            token_uid=token_uid,
-            dispatch=dispatch,
-        )
-        return _payload(outcome)
+        )  # fmt: skip
 
-    @strawberry.mutation(
-        extensions=[Policy("station.command")],
-        description="RemoteStopTransaction of a session, by its id or its transaction id",
-    )
+    @command("RemoteStartTransaction with a token, on a charging point or one it picks")
+    async def remote_start(
+        self,
+        info: strawberry.Info,
+        station_id: strawberry.ID,
+        token_uid: str,
+        connector_id: int | None = None,
+    ) -> RemoteCommandPayload:
+        return await _run(
+            info, station_id, remote.remote_start, connector_id=connector_id,
+            token_uid=token_uid,
+        )  # fmt: skip
+
+    @command("RemoteStopTransaction of an active session, by its id or its transaction id")
     async def remote_stop(
         self,
         info: strawberry.Info,
         session_id: strawberry.ID | None = None,
         transaction_id: int | None = None,
     ) -> RemoteCommandPayload:
-        outcome = await commands.remote_stop(
+        outcome = await remote.remote_stop(
             principal=info.context.actor,
             session_id=session_id,
             transaction_id=transaction_id,
-            dispatch=dispatch,
+            dispatch=info.context.services.dispatch,
         )
         return _payload(outcome)
 
-    @strawberry.mutation(
-        extensions=[Policy("firmware.update")],
-        description="UpdateFirmware from a location URL (admins only)",
-    )
+    @command("UpdateFirmware from a location URL (admins only)", "firmware.update")
     async def update_firmware(
         self,
         info: strawberry.Info,
         station_id: strawberry.ID,
         location: str,
-        retrieve_date: datetime,
+        retrieve_date: datetime | None = None,
         retries: int | None = None,
+        retry_interval: int | None = None,
     ) -> RemoteCommandPayload:
-        payload: dict[str, Any] = {"location": location, "retrieveDate": retrieve_date.isoformat()}
-        if retries is not None:
-            payload["retries"] = retries
-        return await _run(info, station_id, "UpdateFirmware", payload)
+        return await _run(
+            info, station_id, remote.update_firmware, location=location,
+            retrieve_at=retrieve_date, retries=retries, retry_interval=retry_interval,
+        )  # fmt: skip
+
+    @command("GetDiagnostics: the station uploads its diagnostics to a location URL")
+    async def get_diagnostics(
+        self,
+        info: strawberry.Info,
+        station_id: strawberry.ID,
+        location: str,
+        retries: int | None = None,
+        retry_interval: int | None = None,
+        start_time: datetime | None = None,
+        stop_time: datetime | None = None,
+    ) -> RemoteCommandPayload:
+        return await _run(
+            info, station_id, remote.get_diagnostics, location=location, retries=retries,
+            retry_interval=retry_interval, start=start_time, stop=stop_time,
+        )  # fmt: skip
+
+    @command("SetChargingProfile ChargePointMaxProfile: limit the station's current (A)")
+    async def set_max_current(
+        self, info: strawberry.Info, station_id: strawberry.ID, amps: Decimal
+    ) -> RemoteCommandPayload:
+        return await _run(info, station_id, remote.set_max_current, amps=amps)
+
+    @command("ClearChargingProfile: remove the station's maximum current")
+    async def clear_max_current(
+        self, info: strawberry.Info, station_id: strawberry.ID
+    ) -> RemoteCommandPayload:
+        return await _run(info, station_id, remote.clear_max_current)
+
+    @command("SendLocalList from the station's access rights: full, or the differences")
+    async def send_local_list(
+        self, info: strawberry.Info, station_id: strawberry.ID, full: bool = True
+    ) -> RemoteCommandPayload:
+        return await _run(info, station_id, remote.send_local_list, full=full)
+
+    @command("GetLocalListVersion: which local list the station holds")
+    async def get_local_list_version(
+        self, info: strawberry.Info, station_id: strawberry.ID
+    ) -> RemoteCommandPayload:
+        return await _run(info, station_id, remote.get_local_list_version)

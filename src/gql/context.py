@@ -8,6 +8,7 @@ from typing import Any
 
 from arq import ArqRedis
 
+from domain.ocpp.commands import Dispatch
 from gql.loaders import Loaders
 from tenancy.actor import Actor
 from tenancy.auth import LoginPolicy
@@ -20,6 +21,7 @@ class Services:
     redis: ArqRedis
     link_base: str
     login_policy: LoginPolicy
+    dispatch: Dispatch  # remote commands reach the station's node through it
 
 
 @dataclass

@@ -1,8 +1,10 @@
 """The choke point: every root field declares a policy, checked before it resolves.
 
 Mutations also run here inside one database transaction; a DomainError rolls it back and
-becomes the payload's user error. A root field without a Policy makes the schema refuse
-to build (deny by default).
+becomes the payload's user error. A mutation declared `atomic=False` (a remote command,
+which waits for a station) owns its transactions itself; its DomainErrors become user
+errors all the same. A root field without a Policy makes the schema refuse to build (deny
+by default).
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ SIGNED_IN = "signed-in"
 
 
 class Policy(FieldExtension):
-    def __init__(self, action: str) -> None:
+    def __init__(self, action: str, *, atomic: bool = True) -> None:
         self.action = action
+        self.atomic = atomic
 
     def apply(self, field: StrawberryField) -> None:
         self.field = field
@@ -50,7 +53,10 @@ class Policy(FieldExtension):
             except DomainError as error:  # a bad argument to a query (page size, ...)
                 raise InvalidArgument(error.message) from None
         try:
-            async with in_transaction():
+            if self.atomic:
+                async with in_transaction():
+                    result = await next_(source, info, **kwargs)
+            else:
                 result = await next_(source, info, **kwargs)
         except DomainError as error:
             ctx.discard_after_commit()

@@ -1,33 +1,38 @@
 """Run a remote command on a station connected to this node (OCPP 1.6J for now).
 
-`dispatch` is the single entry point (domain.ocpp.commands.Dispatch): a Redis router for
-several nodes will wrap it. The call runs as its own task, never inside an `@on` handler
-(the library would wait for an answer its own receive loop cannot read)."""
+The call runs as its own task, never inside an `@on` handler (the library would wait for an
+answer its own receive loop cannot read). The router (ocpp_ws.router) sends here the
+commands for this node's stations, from this node or another."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import uuid
+from datetime import UTC, datetime
 from typing import Any
 
-from ocpp.charge_point import camel_to_snake_case, serialize_as_dict, snake_to_camel_case
+from ocpp.charge_point import (
+    camel_to_snake_case,
+    remove_nones,
+    serialize_as_dict,
+    snake_to_camel_case,
+)
 from ocpp.exceptions import OCPPError
 from ocpp.v16 import call
 
-from domain.ocpp.commands import Delivery, Reply
+from domain.ocpp.commands import DISCONNECTED, Delivery, Reply, Request, mark_sent
 from ocpp_ws import registry
 
 log = logging.getLogger("evcms.ocpp")
 
 DEFAULT_TIMEOUT = 30.0  # seconds to wait for the station's answer
 _timeout = DEFAULT_TIMEOUT
-DISCONNECTED = "Station disconnected before answering."
+GIVEN_UP = "The command was given up on before it was sent."
 
 
 def configure(*, timeout: float) -> None:
-    """How long a command waits for the station's answer (short in tests)."""
+    """How long a command waits for the station's answer."""
     global _timeout
     _timeout = timeout
 
@@ -43,13 +48,16 @@ def _request(action: str, payload: dict[str, Any]) -> Any:
     return payload_type(**camel_to_snake_case(payload))
 
 
-async def dispatch(station_id: uuid.UUID, action: str, payload: dict[str, Any]) -> Reply:
-    """Send `action` to the station and wait for its answer, at most the timeout."""
-    connection = registry.connected(station_id)
+async def run_local(request: Request, node: str) -> Reply:
+    """Send the request to the station's connection on this node and wait for its answer,
+    at most the timeout; OFFLINE when this node does not hold the station."""
+    connection = registry.connected(request.station_id)
     if connection is None:
-        return Reply(Delivery.OFFLINE)
-    request = _request(action, payload)
-    task = asyncio.create_task(connection.charge_point.call(request, suppress=False))
+        return Reply(Delivery.OFFLINE, node=node)
+    if not await mark_sent(command_id=request.command_id, node=node, at=datetime.now(UTC)):
+        return Reply(Delivery.TIMEOUT, error=GIVEN_UP, node=node)
+    outgoing = _request(request.action, request.payload)
+    task = asyncio.create_task(connection.charge_point.call(outgoing, suppress=False))
     gone = asyncio.create_task(connection.gone.wait())
     try:
         await asyncio.wait({task, gone}, timeout=_timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -63,15 +71,20 @@ async def dispatch(station_id: uuid.UUID, action: str, payload: dict[str, Any]) 
         with contextlib.suppress(asyncio.CancelledError):
             await task
         if connection.gone.is_set():
-            return Reply(Delivery.CALL_ERROR, error=DISCONNECTED)
-        return Reply(Delivery.TIMEOUT)
+            return Reply(Delivery.CALL_ERROR, error=DISCONNECTED, node=node)
+        return Reply(Delivery.TIMEOUT, node=node)
+    return _reply(task, request, node)
+
+
+def _reply(task: asyncio.Task[Any], request: Request, node: str) -> Reply:
     try:
         result = task.result()
     except OCPPError as error:
-        return Reply(Delivery.CALL_ERROR, error=f"{error.code}: {error.description}")
+        return Reply(Delivery.CALL_ERROR, error=f"{error.code}: {error.description}", node=node)
     except TimeoutError:  # the library's own response timeout, if shorter than ours
-        return Reply(Delivery.TIMEOUT)
-    except Exception as error:  # the socket failed while sending
-        log.info("command %s to %s failed: %r", action, station_id, error)
-        return Reply(Delivery.CALL_ERROR, error=str(error) or type(error).__name__)
-    return Reply(Delivery.ANSWERED, payload=snake_to_camel_case(serialize_as_dict(result)))
+        return Reply(Delivery.TIMEOUT, node=node)
+    except Exception as error:  # the socket failed while sending, or a malformed answer
+        log.info("command %s to %s failed: %r", request.action, request.station_id, error)
+        return Reply(Delivery.CALL_ERROR, error=str(error) or type(error).__name__, node=node)
+    payload = remove_nones(snake_to_camel_case(serialize_as_dict(result)))
+    return Reply(Delivery.ANSWERED, payload=payload, node=node)

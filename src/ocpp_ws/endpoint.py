@@ -12,7 +12,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from tortoise.transactions import in_transaction
 
 from domain.ocpp.service import Admission, admit
-from ocpp_ws import registry, v16
+from ocpp_ws import v16
+from ocpp_ws.node import Node
 
 log = logging.getLogger("evcms.ocpp")
 
@@ -85,11 +86,12 @@ async def ocpp_endpoint(websocket: WebSocket) -> None:
         station_id=station.id,
         organisation_id=station.organisation_id,
     )
+    node: Node = websocket.app.state.node
     # A reconnecting station replaces its previous connection, which is closed.
-    await registry.register(station.id, charge_point, close=lambda: websocket.close(1000))
+    await node.attach(station.id, charge_point, close=lambda: websocket.close(1000))
     try:
         await charge_point.start()
     except WebSocketDisconnect:
         log.info("station %s/%s disconnected", organisation, identifier)
     finally:
-        registry.unregister(station.id, charge_point)
+        await node.detach(station.id, charge_point)

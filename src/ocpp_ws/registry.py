@@ -1,7 +1,7 @@
 """The stations connected to this node: station id -> its live ChargePoint.
 
-A second connection for the same station replaces the first, whose socket is closed. A
-Redis-backed router (station -> node) can sit in front of this without changing it."""
+A second connection for the same station replaces the first, whose socket is closed. Which
+node holds which station, for the other nodes, is ocpp_ws.node's business (Redis leases)."""
 
 from __future__ import annotations
 
@@ -41,14 +41,22 @@ async def register(station_id: uuid.UUID, charge_point: Any, close: Close) -> No
             log.debug("previous connection of %s was already closed", station_id)
 
 
-def unregister(station_id: uuid.UUID, charge_point: Any) -> None:
-    """Forget the station, unless a newer connection has replaced `charge_point`."""
+def unregister(station_id: uuid.UUID, charge_point: Any) -> bool:
+    """Forget the station, unless a newer connection has replaced `charge_point`; True when
+    the station is no longer connected here."""
     current = _connections.get(station_id)
     if current is not None and current.charge_point is charge_point:
         del _connections[station_id]
         current.gone.set()
+        return True
+    return False
 
 
 def connected(station_id: uuid.UUID) -> Connection | None:
     """The station's live connection on this node, or None."""
     return _connections.get(station_id)
+
+
+def station_ids() -> list[uuid.UUID]:
+    """The stations connected to this node now."""
+    return list(_connections)

@@ -15,10 +15,12 @@ from ocpp.exceptions import OCPPError, PropertyConstraintViolationError
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.datatypes import IdTagInfo
-from ocpp.v16.enums import Action, AuthorizationStatus, RegistrationStatus
+from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, RegistrationStatus
 from tortoise.transactions import in_transaction
 
 from domain.ocpp import service, transactions
+from domain.ocpp.local_list import parent_id_tag, wire_time
+from domain.ocpp.models import EventKind
 from domain.pricing.decisions import Authorization, authorize
 from domain.pricing.decisions import AuthorizationStatus as Decided
 from ocpp_ws.validation import ValidationFailure, validate
@@ -26,7 +28,6 @@ from ocpp_ws.validation import ValidationFailure, validate
 SUBPROTOCOL = "ocpp1.6"
 VERSION = "1.6"
 HEARTBEAT_INTERVAL = 300  # seconds, told to the station in the BootNotification answer
-PARENT_ID_TAG_MAX = 20  # CiString20Type
 
 ACTIONS = frozenset(action.value for action in Action)
 AUTHORIZATION = {
@@ -46,10 +47,6 @@ class SchemaViolation(OCPPError):
         self.code = failure.code
 
 
-def wire_time(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def parse_time(value: str, field: str) -> datetime:
     """An OCPP dateTime; the schema does not check the format, so we do."""
     try:
@@ -59,11 +56,6 @@ def parse_time(value: str, field: str) -> datetime:
             description=f"{field} is not an ISO 8601 date and time"
         ) from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
-
-
-def parent_id_tag(user_group_id: uuid.UUID | None) -> str | None:
-    """The user group as parentIdTag: its id's first 20 hex digits (the field holds 20)."""
-    return None if user_group_id is None else user_group_id.hex[:PARENT_ID_TAG_MAX]
 
 
 def id_tag_info(decision: Authorization) -> IdTagInfo:
@@ -282,3 +274,36 @@ class ChargePoint16(ChargePoint):
             at=now,
         )
         return call_result.StopTransaction(id_tag_info=id_tag_info(decision))
+
+    @on(Action.firmware_status_notification, skip_schema_validation=True)
+    async def on_firmware_status_notification(
+        self, status: str, **_: Any
+    ) -> call_result.FirmwareStatusNotification:
+        async with in_transaction():
+            await service.record_transfer_status(
+                station_id=self.station_id, kind=EventKind.FIRMWARE, status=status,
+                at=datetime.now(UTC),
+            )  # fmt: skip
+        return call_result.FirmwareStatusNotification()
+
+    @on(Action.diagnostics_status_notification, skip_schema_validation=True)
+    async def on_diagnostics_status_notification(
+        self, status: str, **_: Any
+    ) -> call_result.DiagnosticsStatusNotification:
+        async with in_transaction():
+            await service.record_transfer_status(
+                station_id=self.station_id, kind=EventKind.DIAGNOSTICS, status=status,
+                at=datetime.now(UTC),
+            )  # fmt: skip
+        return call_result.DiagnosticsStatusNotification()
+
+    @on(Action.data_transfer, skip_schema_validation=True)
+    async def on_data_transfer(
+        self, vendor_id: str, message_id: str | None = None, data: str | None = None, **_: Any
+    ) -> call_result.DataTransfer:
+        async with in_transaction():
+            status = await service.record_data_transfer(
+                station_id=self.station_id, vendor_id=vendor_id, message_id=message_id,
+                data=data, at=datetime.now(UTC),
+            )  # fmt: skip
+        return call_result.DataTransfer(status=DataTransferStatus(status))

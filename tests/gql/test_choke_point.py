@@ -282,7 +282,9 @@ async def snapshot(redis: Redis | None = None) -> dict[str, Any]:
     _, rows = await conn.execute_query(digests)
     out: dict[str, Any] = {row["name"]: (row["n"], row["digest"]) for row in rows}
     if redis is not None:
-        out["redis"] = sorted(await redis.keys("*"))
+        # Not data: the server node's lease, which it renews every few seconds.
+        leases = (b"evcms:node:", b"evcms:station:")
+        out["redis"] = sorted(k for k in await redis.keys("*") if not k.startswith(leases))
     return out
 
 

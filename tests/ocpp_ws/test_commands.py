@@ -102,7 +102,7 @@ CASES = [
     ('changeConfiguration(stationId: $id, key: "HeartbeatInterval", value: "60")',
      "ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"}, None,
      {"status": "NotSupported"}),
-    ('triggerMessage(stationId: $id, requestedMessage: "StatusNotification", connectorId: 1)',
+    ("triggerMessage(stationId: $id, requestedMessage: STATUS_NOTIFICATION, connectorId: 1)",
      "TriggerMessage", {"requestedMessage": "StatusNotification", "connectorId": 1}, None,
      {"status": "Rejected"}),
     ('remoteStart(stationId: $id, connectorId: 1, tokenUid: "04A1B2C3")',
@@ -110,7 +110,7 @@ CASES = [
      {"status": "Rejected"}),
     ('updateFirmware(stationId: $id, location: "https://fw.example/1.bin", '
      'retrieveDate: "2026-01-01T00:00:00+00:00")', "UpdateFirmware",
-     {"location": "https://fw.example/1.bin", "retrieveDate": "2026-01-01T00:00:00+00:00"},
+     {"location": "https://fw.example/1.bin", "retrieveDate": "2026-01-01T00:00:00Z"},
      {}, None),
 ]  # fmt: skip
 
@@ -154,13 +154,20 @@ async def test_refused_command_is_rejected(as_basic, online, active, case):  # t
     if action == "ChangeConfiguration":
         assert data["errors"] == [
             {
-                "code": "INVALID_STATE",
+                "code": "COMMAND_REJECTED",
                 "field": "key",
                 "message": "Charging point configuration error.",
             }
         ]
     else:
-        assert data["errors"] == []
+        status = refusing["status"]
+        assert data["errors"] == [
+            {
+                "code": "COMMAND_REJECTED",
+                "field": "stationId",
+                "message": f"Charging station refused the command ({status}).",
+            }
+        ]
     row = await RemoteCommand.get(station_id=active.id)
     assert row.state == "rejected"
 
@@ -187,12 +194,12 @@ async def test_refresh_configuration_stores_keys_with_readonly(as_admin, online,
 async def test_offline_station_fails_at_once(as_admin, active):  # type: ignore[no-untyped-def]
     data = (await as_admin(mutation("clearCache(stationId: $id)"), id=str(active.id)))["result"]
     assert data["errors"] == [
-        {"code": "INVALID_STATE", "field": "stationId", "message": "Station is offline."}
+        {"code": "STATION_OFFLINE", "field": "stationId", "message": "Charging station is offline."}
     ]
     assert data["command"]["state"] == "FAILED"
-    assert data["command"]["error"] == "Station is offline."
+    assert data["command"]["error"] == "Charging station is offline."
     row = await RemoteCommand.get(station_id=active.id)
-    assert (row.state, row.error) == ("failed", "Station is offline.")
+    assert (row.state, row.error, row.sent_at) == ("failed", "Charging station is offline.", None)
 
 
 async def test_call_error_fails_the_command(as_admin, online, active):  # type: ignore[no-untyped-def]
@@ -200,7 +207,7 @@ async def test_call_error_fails_the_command(as_admin, online, active):  # type: 
         data = await as_admin(mutation("softReset(stationId: $id)"), id=str(active.id))
     result = data["result"]
     assert result["errors"] == [
-        {"code": "INVALID_STATE", "field": "stationId",
+        {"code": "COMMAND_FAILED", "field": "stationId",
          "message": "Remote command execution failed."}
     ]  # fmt: skip
     assert result["command"]["state"] == "FAILED"
@@ -212,7 +219,10 @@ async def test_no_answer_times_out(as_admin, online, active):  # type: ignore[no
     async with online({"ClearCache": SILENT}):
         data = await as_admin(mutation("clearCache(stationId: $id)"), id=str(active.id))
     assert data["result"]["command"]["state"] == "TIMED_OUT"
-    assert data["result"]["errors"][0]["code"] == "INVALID_STATE"
+    assert data["result"]["errors"] == [
+        {"code": "COMMAND_TIMED_OUT", "field": "stationId",
+         "message": "Charging station did not answer in time."}
+    ]  # fmt: skip
     assert (await RemoteCommand.get(station_id=active.id)).state == "timed_out"
 
 
@@ -232,7 +242,7 @@ async def test_second_connection_replaces_the_first(connect, world, as_admin, ac
     # The first connection's end did not unregister the second: once both are gone it is
     # offline, not before.
     data = await as_admin(mutation("clearCache(stationId: $id)"), id=str(active.id))
-    assert data["result"]["errors"][0]["message"] == "Station is offline."
+    assert data["result"]["errors"][0]["message"] == "Charging station is offline."
 
 
 async def snapshot() -> tuple[list[Any], list[Any]]:

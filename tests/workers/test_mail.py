@@ -15,6 +15,7 @@ from domain.mail import service as mail
 from domain.mail.models import MailStatus, OutboxMessage
 from evcms.settings import Settings
 from gql.context import Context, Services
+from ocpp_ws.router import Router
 from tenancy.actor import ANONYMOUS
 from tenancy.auth import LoginPolicy
 from tests import factories
@@ -179,7 +180,12 @@ async def test_enqueuing_the_same_message_twice_gives_one_job(
     world, arq_redis, smtp_server, deliver
 ):
     row = await message(world)
-    services = Services(redis=arq_redis, link_base="http://evcms.test", login_policy=LoginPolicy())
+    services = Services(
+        redis=arq_redis,
+        link_base="http://evcms.test",
+        login_policy=LoginPolicy(),
+        dispatch=Router(arq_redis, "test-client").dispatch,
+    )
     ctx = Context(actor=ANONYMOUS, services=services)
     ctx.send_mail(row.id)
     ctx.send_mail(row.id)

@@ -1,47 +1,65 @@
-"""Remote commands to stations, version-neutral: record one, hand it to a dispatcher (the
-transport that reaches the station's websocket, on this node or another), store the outcome.
+"""Remote commands to stations: record one, hand it to a dispatcher (the transport that
+reaches the station's websocket, on this node or another), store the outcome.
 
-The command row is committed with its outcome even when the command failed: the payload
-carries the user error instead of rolling the record back (the history must show it)."""
+Commands speak OCPP 1.6's vocabulary (action names, camelCase payloads) as the canonical,
+version-neutral form: the transport of each OCPP version maps it to its own messages.
+
+A command is a long-running operation and its own transaction boundary: `run` commits the
+QUEUED record before dispatching, so the history shows a command in flight and no database
+connection is held while the station thinks, and commits the outcome after. The record is
+kept even when the command failed: the user error rides in the outcome instead."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from tortoise.expressions import Subquery
+from tortoise.transactions import in_transaction
 
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.history.models import RecordOutcome
 from domain.history.service import SYSTEM_ACTOR, record
-from domain.ocpp.models import ChargingSession, CommandState, ConfigurationKey, RemoteCommand
+from domain.ocpp.models import CommandState, ConfigurationKey, RemoteCommand
 from domain.operators.models import Operator
 from domain.pagination import Page, PageRequest, paginate
 from domain.principal import Principal
 from domain.scope import parse_id, visible_stations
 from domain.stations.service import STATION_NOT_FOUND
-from domain.users.models import Token
-from domain.users.tokens import TOKEN_NOT_FOUND
 
-OFFLINE = "Station is offline."
+OFFLINE = "Charging station is offline."
 EXECUTION_FAILED = "Remote command execution failed."  # seed 003
 CONFIGURATION_ERROR = "Charging point configuration error."  # seed 003
-TIMED_OUT = "Station did not answer in time."
-SESSION_NOT_FOUND = "Charging session does not exist."
+TIMED_OUT = "Charging station did not answer in time."
+REJECTED = "Charging station refused the command."
+DISCONNECTED = "Station disconnected before answering."
+NODE_LOST = "The server node holding the station's connection stopped"
 
 # Answers meaning the station will do it (1.6 statuses; 2.0.1 uses the same words).
 ACCEPTING = frozenset({"Accepted", "Unlocked", "Scheduled", "RebootRequired"})
+# How long after a RemoteStartTransaction a StartTransaction is taken to be its result.
+REMOTE_START_WINDOW = timedelta(minutes=5)
 
 
 class Delivery(StrEnum):
     ANSWERED = "answered"
-    CALL_ERROR = "call_error"  # the station answered with an error
-    OFFLINE = "offline"
-    TIMEOUT = "timeout"
+    CALL_ERROR = "call_error"  # the station answered with an error, or the socket failed
+    OFFLINE = "offline"  # not connected to any node
+    TIMEOUT = "timeout"  # no answer in time
+    LOST = "lost"  # the node holding the station stopped while the command was with it
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a dispatcher carries to the station's node."""
+
+    command_id: uuid.UUID
+    station_id: uuid.UUID
+    action: str
+    payload: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -49,10 +67,11 @@ class Reply:
     delivery: Delivery
     payload: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    node: str | None = None  # the node that held the station's websocket
 
 
-# (station id, action, payload) -> how it went. The single entry point to a station.
-Dispatch = Callable[[uuid.UUID, str, dict[str, Any]], Awaitable[Reply]]
+# The single entry point to a station, on whichever node holds it.
+Dispatch = Callable[[Request], Awaitable[Reply]]
 
 
 @dataclass(frozen=True)
@@ -61,10 +80,13 @@ class Outcome:
     error: DomainError | None = None
 
 
-async def _station_id(principal: Principal, station_id: str | uuid.UUID) -> uuid.UUID:
+async def station_in_scope(
+    principal: Principal, station_id: str | uuid.UUID, field_name: str = "stationId"
+) -> uuid.UUID:
+    """The id of a station the principal may command; anything else is like a missing one."""
     sid = parse_id(station_id)
     if sid is None or not await visible_stations(principal).filter(id=sid).exists():
-        raise NotFound(STATION_NOT_FOUND, "stationId")
+        raise NotFound(STATION_NOT_FOUND, field_name)
     return sid
 
 
@@ -73,7 +95,7 @@ def _state(reply: Reply) -> tuple[CommandState, str | None]:
         return CommandState.FAILED, OFFLINE
     if reply.delivery == Delivery.TIMEOUT:
         return CommandState.TIMED_OUT, TIMED_OUT
-    if reply.delivery == Delivery.CALL_ERROR:
+    if reply.delivery in (Delivery.CALL_ERROR, Delivery.LOST):
         return CommandState.FAILED, reply.error or EXECUTION_FAILED
     status = reply.payload.get("status")
     if status is None or status in ACCEPTING:  # GetConfiguration has no status
@@ -83,14 +105,17 @@ def _state(reply: Reply) -> tuple[CommandState, str | None]:
 
 def _user_error(command: RemoteCommand, reply: Reply) -> DomainError | None:
     if reply.delivery == Delivery.OFFLINE:
-        return DomainError(ErrorCode.INVALID_STATE, OFFLINE, "stationId")
+        return DomainError(ErrorCode.STATION_OFFLINE, OFFLINE, "stationId")
     if reply.delivery == Delivery.TIMEOUT:
-        return DomainError(ErrorCode.INVALID_STATE, TIMED_OUT, "stationId")
-    if reply.delivery == Delivery.CALL_ERROR:
-        return DomainError(ErrorCode.INVALID_STATE, EXECUTION_FAILED, "stationId")
-    if command.state == CommandState.REJECTED and command.action == "ChangeConfiguration":
-        return DomainError(ErrorCode.INVALID_STATE, CONFIGURATION_ERROR, "key")
-    return None
+        return DomainError(ErrorCode.COMMAND_TIMED_OUT, TIMED_OUT, "stationId")
+    if reply.delivery in (Delivery.CALL_ERROR, Delivery.LOST):
+        return DomainError(ErrorCode.COMMAND_FAILED, EXECUTION_FAILED, "stationId")
+    if command.state != CommandState.REJECTED:
+        return None
+    if command.action == "ChangeConfiguration":
+        return DomainError(ErrorCode.COMMAND_REJECTED, CONFIGURATION_ERROR, "key")
+    status = reply.payload.get("status")
+    return DomainError(ErrorCode.COMMAND_REJECTED, f"{REJECTED[:-1]} ({status}).", "stationId")
 
 
 async def _username(principal: Principal) -> str:
@@ -114,6 +139,9 @@ async def store_configuration(station_id: uuid.UUID, keys: list[dict[str, Any]])
     )
 
 
+Completion = Callable[[RemoteCommand, Reply], Awaitable[None]]
+
+
 async def run(
     *,
     principal: Principal,
@@ -122,10 +150,12 @@ async def run(
     action: str,
     payload: dict[str, Any],
     dispatch: Dispatch,
+    on_answer: Completion | None = None,
 ) -> Outcome:
     """Record the command QUEUED, dispatch it, store and return its final state.
-    `issued_by` defaults to the principal's username (a schedule names itself)."""
-    sid = await _station_id(principal, station_id)
+    `issued_by` defaults to the principal's username (a schedule names itself);
+    `on_answer` stores what an answer means (in the outcome's transaction)."""
+    sid = await station_in_scope(principal, station_id)
     issued_by = issued_by or await _username(principal)
     command = await RemoteCommand.create(
         organisation_id=principal.organisation_id,
@@ -135,91 +165,104 @@ async def run(
         action=action,
         payload=payload,
     )
-    command.state, command.sent_at = CommandState.SENT, datetime.now(UTC)
-    await command.save(update_fields=["state", "sent_at"])
-    reply = await dispatch(sid, action, payload)
+    reply = await dispatch(Request(command.id, sid, action, payload))
+    async with in_transaction():
+        await _complete(command, reply)
+        if reply.delivery == Delivery.ANSWERED and on_answer is not None:
+            await on_answer(command, reply)
+        await record(
+            principal=principal,
+            operator_username=issued_by,
+            action="station.command",
+            summary=f"{action}: {command.state.value}",
+            details={"command_id": str(command.id), "payload": payload},
+            station_ids=[sid],
+            outcome=RecordOutcome.SUCCEEDED
+            if command.state == CommandState.ACCEPTED
+            else RecordOutcome.FAILED,
+        )
+    return Outcome(command=command, error=_user_error(command, reply))
+
+
+async def _complete(command: RemoteCommand, reply: Reply) -> None:
+    # The node marked it SENT in the meantime (or it never left): read that back first.
+    current = await RemoteCommand.select_for_update().get(id=command.id)
+    command.sent_at, command.node = current.sent_at, current.node or reply.node
     command.state, error = _state(reply)
     command.error = error  # type: ignore[assignment]  # a nullable TextField
     command.response = reply.payload if reply.delivery == Delivery.ANSWERED else None
     command.completed_at = datetime.now(UTC)
-    await command.save(update_fields=["state", "error", "response", "completed_at"])
-    if action == "GetConfiguration" and command.state == CommandState.ACCEPTED:
-        await store_configuration(sid, list(reply.payload.get("configurationKey") or []))
-    await record(
-        principal=principal,
-        operator_username=issued_by,
-        action="station.command",
-        summary=f"{action}: {command.state.value}",
-        details={"command_id": str(command.id), "payload": payload},
-        station_ids=[sid],
-        outcome=RecordOutcome.SUCCEEDED
-        if command.state == CommandState.ACCEPTED
-        else RecordOutcome.FAILED,
+    await command.save(update_fields=["state", "error", "response", "completed_at", "node"])
+    if action_stores_configuration(command):
+        keys = list(reply.payload.get("configurationKey") or [])
+        await store_configuration(command.station_id, keys)  # type: ignore[arg-type]
+
+
+def action_stores_configuration(command: RemoteCommand) -> bool:
+    return command.action == "GetConfiguration" and command.state == CommandState.ACCEPTED
+
+
+async def mark_sent(*, command_id: uuid.UUID, node: str, at: datetime) -> bool:
+    """The node holding the station is about to send the call; False when the command is
+    no longer QUEUED (completed or given up on), so it must not be sent."""
+    updated = await RemoteCommand.filter(id=command_id, state=CommandState.QUEUED).update(
+        state=CommandState.SENT, sent_at=at, node=node[:64]
     )
-    return Outcome(command=command, error=_user_error(command, reply))
+    return bool(updated)
 
 
 async def list_commands(
     *, principal: Principal, station_id: str | uuid.UUID, page: PageRequest
 ) -> Page[RemoteCommand]:
     """A station's commands, newest first; a station out of scope is like a missing one."""
-    sid = await _station_id(principal, station_id)
+    sid = await station_in_scope(principal, station_id)
     return await paginate(RemoteCommand.filter(station_id=sid), page, ["-created_at", "-id"])
 
 
-async def remote_start(
-    *,
-    principal: Principal,
-    station_id: str | uuid.UUID,
-    connector_id: int,
-    token_uid: str,
-    dispatch: Dispatch,
-) -> Outcome:
-    """RemoteStartTransaction with a live token of the organisation (not confined to a
-    subtree: a driver may charge anywhere in the organisation)."""
-    sid = await _station_id(principal, station_id)
-    uids = await Token.filter(
-        organisation_id=principal.organisation_id,
-        uid_key=token_uid.strip().upper(),
-        deleted_at=None,
-    ).values_list("uid", flat=True)
-    if not uids:
-        raise NotFound(TOKEN_NOT_FOUND, "tokenUid")
-    payload = {"connectorId": connector_id, "idTag": str(uids[0])}
-    return await run(
-        principal=principal,
-        station_id=sid,
+async def note_progress(
+    *, station_id: uuid.UUID, actions: tuple[str, ...], status: str, at: datetime
+) -> RemoteCommand | None:
+    """Reflect a later status report (firmware, diagnostics) on the newest accepted command
+    of `actions` that caused it."""
+    command = (
+        await RemoteCommand.select_for_update()
+        .filter(station_id=station_id, action__in=actions, state=CommandState.ACCEPTED)
+        .order_by("-created_at")
+        .first()
+    )
+    if command is not None:
+        command.progress, command.progress_at = status[:32], at
+        await command.save(update_fields=["progress", "progress_at"])
+    return command
+
+
+async def remote_start_of(
+    *, station_id: uuid.UUID, connector_id: int, id_tag: str, at: datetime
+) -> uuid.UUID | None:
+    """The RemoteStartTransaction a StartTransaction answers: the newest one to this
+    connector (or to any, when it named none) for this idTag, sent within the window and
+    not yet linked to a session."""
+    candidates = await RemoteCommand.filter(
+        station_id=station_id,
         action="RemoteStartTransaction",
-        payload=payload,
-        dispatch=dispatch,
-    )
+        state__in=(CommandState.SENT, CommandState.ACCEPTED),
+        created_at__gte=at - REMOTE_START_WINDOW,
+        started_sessions__id__isnull=True,
+    ).order_by("-created_at")
+    for command in candidates:
+        named = command.payload.get("connectorId")
+        same_tag = str(command.payload.get("idTag", "")).upper() == id_tag.upper()
+        if same_tag and named in (None, connector_id):
+            return command.id
+    return None
 
 
-async def remote_stop(
-    *,
-    principal: Principal,
-    session_id: str | None,
-    transaction_id: int | None,
-    dispatch: Dispatch,
-) -> Outcome:
-    """RemoteStopTransaction of a session (by id or transaction id) at a station in scope."""
-    field_name = "sessionId" if session_id is not None else "transactionId"
-    query = ChargingSession.filter(
-        station_id__in=Subquery(visible_stations(principal).values("id"))
-    )
-    if session_id is not None:
-        query = query.filter(id=parse_id(session_id) or uuid.UUID(int=0))
-    elif transaction_id is not None:
-        query = query.filter(transaction_id=transaction_id)
-    else:
-        raise NotFound(SESSION_NOT_FOUND, field_name)
-    session = await query.first()
-    if session is None:
-        raise NotFound(SESSION_NOT_FOUND, field_name)
-    return await run(
-        principal=principal,
-        station_id=str(session.station_id),
-        action="RemoteStopTransaction",
-        payload={"transactionId": int(session.transaction_id)},
-        dispatch=dispatch,
-    )
+async def configuration(
+    *, principal: Principal, station_id: str | uuid.UUID, search: str | None, page: PageRequest
+) -> Page[ConfigurationKey]:
+    """The keys the station last reported (refresh configuration first), by key."""
+    sid = await station_in_scope(principal, station_id)
+    query = ConfigurationKey.filter(station_id=sid)
+    if search and search.strip():
+        query = query.filter(key__icontains=search.strip())
+    return await paginate(query, page, ["key"])

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from domain.errors import DomainError
-from domain.ocpp.models import PointStatus, StationEvent
+from domain.ocpp.commands import note_progress
+from domain.ocpp.models import DataTransferRecord, EventKind, PointStatus, StationEvent
 from domain.organisations.models import Organisation
 from domain.stations.models import ChargingPoint, ChargingStation, StationState
 from domain.stations.service import record_discovered, verify_station_password
@@ -18,7 +19,7 @@ from domain.stations.service import record_discovered, verify_station_password
 class Admission(StrEnum):
     ACCEPTED = "accepted"
     UNAUTHORIZED = "unauthorized"  # wrong or missing password: HTTP 401
-    FORBIDDEN = "forbidden"  # no password set and unauthenticated stations not allowed
+    FORBIDDEN = "forbidden"  # no password set, and the organisation requires one
     NOT_FOUND = "not_found"  # no such organisation, or an identifier that cannot be one
 
 
@@ -51,9 +52,9 @@ async def admit(*, organisation_slug: str, identifier: str, password: str | None
             return Admitted(Admission.NOT_FOUND)
         return Admitted(Admission.ACCEPTED, station)
     if station.ocpp_password_hash is None:
-        # Organisations cannot allow unauthenticated stations yet: refuse, except a
-        # discovered station, which has no password to present until it is adopted.
-        if station.state == StationState.DISCOVERED:
+        # Refused unless the organisation allows unauthenticated stations; a discovered
+        # station has no password to present until it is adopted.
+        if station.state == StationState.DISCOVERED or org.allow_unauthenticated_stations:
             return Admitted(Admission.ACCEPTED, station)
         return Admitted(Admission.FORBIDDEN)
     verified = await verify_station_password(
@@ -153,3 +154,85 @@ async def _set_point_status(point: ChargingPoint, report: StatusReport, at: date
             at,
         )
         await current.save(update_fields=["status", "error_code", "updated_at"])
+
+
+# --- presence: which server node holds a station's websocket -------------------------------
+
+
+async def record_connected(*, station_id: uuid.UUID, node: str, at: datetime) -> None:
+    await ChargingStation.filter(id=station_id).update(
+        connected_node=node[:64], connected_at=_utc(at), last_seen_at=_utc(at)
+    )
+
+
+async def record_disconnected(*, station_id: uuid.UUID, node: str) -> bool:
+    """Offline, unless another node holds the station by now; True when it was ours."""
+    updated = await ChargingStation.filter(id=station_id, connected_node=node[:64]).update(
+        connected_node=None, connected_at=None
+    )
+    return bool(updated)
+
+
+async def nodes_holding_stations() -> list[str]:
+    rows = (
+        await ChargingStation.filter(connected_node__isnull=False)
+        .distinct()
+        .values_list("connected_node", flat=True)
+    )
+    return [str(r) for r in rows]
+
+
+async def forget_nodes(nodes: list[str]) -> int:
+    """Stations of nodes that stopped without saying so are offline."""
+    if not nodes:
+        return 0
+    return await ChargingStation.filter(connected_node__in=nodes).update(
+        connected_node=None, connected_at=None
+    )
+
+
+# --- firmware, diagnostics, vendor data ------------------------------------------------------
+
+FIRMWARE_COMMANDS = ("UpdateFirmware",)
+DIAGNOSTICS_COMMANDS = ("GetDiagnostics",)
+IDLE = "Idle"  # nothing in progress: the answer to a TriggerMessage, not news
+UNKNOWN_VENDOR = "UnknownVendorId"
+
+
+async def record_transfer_status(
+    *, station_id: uuid.UUID, kind: EventKind, status: str, at: datetime
+) -> None:
+    """A Firmware- or DiagnosticsStatusNotification: kept on the station, in the event feed
+    (whole station), and on the command that caused it."""
+    at = _utc(at)
+    column = "firmware_status" if kind == EventKind.FIRMWARE else "diagnostics_status"
+    await ChargingStation.filter(id=station_id).update(**{column: status[:32]}, last_seen_at=at)
+    await StationEvent.create(
+        station_id=station_id,
+        kind=kind,
+        connector_id=0,
+        status=status[:32],
+        error_code="NoError",
+        info=f"{kind.value.capitalize()} status: {status}"[:50],
+        occurred_at=at,
+        received_at=at,
+    )
+    if status != IDLE:
+        actions = FIRMWARE_COMMANDS if kind == EventKind.FIRMWARE else DIAGNOSTICS_COMMANDS
+        await note_progress(station_id=station_id, actions=actions, status=status, at=at)
+
+
+async def record_data_transfer(
+    *, station_id: uuid.UUID, vendor_id: str, message_id: str | None, data: str | None,
+    at: datetime,
+) -> str:  # fmt: skip
+    """Keep a DataTransfer; no vendor extension is handled, so the answer is UnknownVendorId."""
+    await DataTransferRecord.create(
+        station_id=station_id,
+        vendor_id=vendor_id,
+        message_id=message_id,
+        data=data,
+        status=UNKNOWN_VENDOR,
+        received_at=_utc(at),
+    )
+    return UNKNOWN_VENDOR

@@ -14,6 +14,7 @@ from typing import Any
 from tortoise.expressions import Q
 
 from domain import db
+from domain.ocpp.commands import remote_start_of
 from domain.ocpp.models import ChargingSession, MeterSample, SessionState
 from domain.pricing.decisions import Authorization, AuthorizationStatus, authorize, price
 from domain.stations.models import ChargingPoint, ChargingStation
@@ -90,7 +91,14 @@ async def start(
     point = await ChargingPoint.get_or_none(station_id=station_id, number=request.connector_id)
     started_at = _utc(request.started_at)
     accepted = decision.status == AuthorizationStatus.ACCEPTED
+    command_id = await remote_start_of(
+        station_id=station_id,
+        connector_id=request.connector_id,
+        id_tag=request.token_uid,
+        at=_utc(at),
+    )
     await ChargingSession.create(
+        remote_command_id=command_id,
         organisation_id=organisation_id,
         station_id=station_id,
         point=point,
