@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import itertools
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,6 +16,9 @@ import websockets
 from websockets.typing import Subprotocol
 
 from domain.operators.passwords import hash_password
+from domain.stations.models import ChargingStation
+from ocpp_ws import commands
+from tests import factories
 
 STATION_PASSWORD = "station-secret-0123"
 _ids = itertools.count(1)
@@ -90,3 +95,95 @@ def station_password_hash() -> str:
 
 
 Snapshot = Callable[[], Awaitable[Any]]
+
+
+COMMAND = "command { action payload state response error issuedBy stationId }"
+FIELDS = f"{{ {COMMAND} errors {{ code field message }} }}"
+ERROR = "error"  # answer with a CALLERROR
+SILENT = "silent"  # never answer
+
+
+def mutation(call: str) -> str:
+    """A remote-command mutation on station `$id`, aliased `result`."""
+    return f"mutation($id: ID!) {{ result: {call} {FIELDS} }}"
+
+
+class AnsweringStation:
+    """Answers the central system's CALLs (a payload per action, a CALLERROR, or nothing)
+    while it can still send CALLs of its own (`call`, `result`)."""
+
+    def __init__(self, station: Station, answers: dict[str, Any]) -> None:
+        self.station = station
+        self.answers = answers
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.called = asyncio.Event()
+        self._pending: dict[str, asyncio.Future[list[Any]]] = {}
+
+    async def serve(self) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            while True:
+                frame = await self.station.receive()
+                if frame[0] in (3, 4):
+                    future = self._pending.pop(frame[1], None)
+                    if future is not None:
+                        future.set_result(frame)
+                    continue
+                _, unique_id, action, payload = frame
+                self.calls.append((action, payload))
+                self.called.set()
+                answer = self.answers.get(action, {"status": "Accepted"})
+                if answer == SILENT:
+                    continue
+                if answer == ERROR:
+                    reply = [4, unique_id, "InternalError", "boom", {}]
+                else:
+                    reply = [3, unique_id, answer]
+                await self.station.send_raw(json.dumps(reply))
+
+    async def call(self, action: str, payload: Any) -> list[Any]:
+        unique_id = f"s{next(_ids)}"
+        future = asyncio.get_running_loop().create_future()
+        self._pending[unique_id] = future
+        await self.station.send_raw(json.dumps([2, unique_id, action, payload]))
+        return await asyncio.wait_for(future, 10)
+
+    async def result(self, action: str, payload: Any) -> dict[str, Any]:
+        answer = await self.call(action, payload)
+        assert answer[0] == 3, answer
+        return dict(answer[2])
+
+
+@pytest.fixture
+def short_timeout() -> Iterator[None]:
+    """Remote commands wait half a second for an answer."""
+    commands.configure(timeout=0.5)
+    yield
+    commands.configure(timeout=commands.DEFAULT_TIMEOUT)
+
+
+@pytest.fixture
+async def active(world, station_password_hash) -> ChargingStation:  # type: ignore[no-untyped-def]
+    """A station in group g1 with 2 points, and a driver with token 04A1B2C3."""
+    driver = await factories.charging_user(world.g1)
+    await factories.token(driver, "04A1B2C3")
+    return await factories.station(world.g1, points=2, ocpp_password_hash=station_password_hash)
+
+
+@pytest.fixture
+def online(connect, world, active):  # type: ignore[no-untyped-def]
+    """`async with online(answers) as station:` the active station, connected and answering."""
+
+    @contextlib.asynccontextmanager
+    async def _online(answers: dict[str, Any] | None = None) -> AsyncIterator[AnsweringStation]:
+        async with connect(world.org.slug, active.identifier) as station:
+            await station.result("Heartbeat", {})  # registered once it answers
+            answering = AnsweringStation(station, answers or {})
+            task = asyncio.create_task(answering.serve())
+            try:
+                yield answering
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    return _online

@@ -4,9 +4,6 @@ answers each CALL as told) -> the command's final state, recorded."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,78 +12,11 @@ import websockets
 
 from domain.history.models import ManagementRecord
 from domain.ocpp.models import ChargingSession, ConfigurationKey, RemoteCommand
-from domain.stations.models import ChargingStation
 from ocpp_ws import commands
 from tests import factories
-from tests.ocpp_ws.conftest import Station
+from tests.ocpp_ws.conftest import ERROR, FIELDS, SILENT, AnsweringStation, mutation
 
-COMMAND = "command { action payload state response error issuedBy stationId }"
-FIELDS = f"{{ {COMMAND} errors {{ code field message }} }}"
-ERROR = "error"  # answer with a CALLERROR
-SILENT = "silent"  # never answer
-
-
-class AnsweringStation:
-    """Answers the central system's CALLs: a payload per action, a CALLERROR, or nothing."""
-
-    def __init__(self, station: Station, answers: dict[str, Any]) -> None:
-        self.station = station
-        self.answers = answers
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.called = asyncio.Event()
-
-    async def serve(self) -> None:
-        with contextlib.suppress(websockets.ConnectionClosed):
-            while True:
-                frame = await self.station.receive()
-                if frame[0] != 2:
-                    continue
-                _, unique_id, action, payload = frame
-                self.calls.append((action, payload))
-                self.called.set()
-                answer = self.answers.get(action, {"status": "Accepted"})
-                if answer == SILENT:
-                    continue
-                if answer == ERROR:
-                    reply = [4, unique_id, "InternalError", "boom", {}]
-                else:
-                    reply = [3, unique_id, answer]
-                await self.station.send_raw(json.dumps(reply))
-
-
-@pytest.fixture(autouse=True)
-def short_timeout() -> Any:
-    commands.configure(timeout=0.5)
-    yield
-    commands.configure(timeout=commands.DEFAULT_TIMEOUT)
-
-
-@pytest.fixture
-async def active(world, station_password_hash) -> ChargingStation:  # type: ignore[no-untyped-def]
-    driver = await factories.charging_user(world.g1)
-    await factories.token(driver, "04A1B2C3")
-    return await factories.station(world.g1, points=2, ocpp_password_hash=station_password_hash)
-
-
-@pytest.fixture
-def online(connect, world, active):  # type: ignore[no-untyped-def]
-    """`async with online(answers) as station:` the active station, connected and answering."""
-
-    @contextlib.asynccontextmanager
-    async def _online(answers: dict[str, Any] | None = None) -> AsyncIterator[AnsweringStation]:
-        async with connect(world.org.slug, active.identifier) as station:
-            await station.result("Heartbeat", {})  # registered once it answers
-            answering = AnsweringStation(station, answers or {})
-            task = asyncio.create_task(answering.serve())
-            try:
-                yield answering
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-
-    return _online
-
+pytestmark = pytest.mark.usefixtures("short_timeout")
 
 # (mutation call, OCPP action, payload sent, accepting answer, refusing answer)
 CASES = [
@@ -113,10 +43,6 @@ CASES = [
      {"location": "https://fw.example/1.bin", "retrieveDate": "2026-01-01T00:00:00Z"},
      {}, None),
 ]  # fmt: skip
-
-
-def mutation(call: str) -> str:
-    return f"mutation($id: ID!) {{ result: {call} {FIELDS} }}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0].split("(")[0] + c[1] for c in CASES])
