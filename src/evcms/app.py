@@ -18,6 +18,7 @@ from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
 from evcms import db
+from evcms.background import Background
 from evcms.settings import Settings
 from gql.context import Context, Services
 from gql.schema import build_schema
@@ -58,6 +59,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
         node_redis = Redis.from_url(settings.redis_url or "")
         ocpp_commands.configure(timeout=settings.ocpp_command_timeout_seconds)
         node = Node(node_redis, name=settings.node_name, lease=settings.node_lease_seconds)
+        background = Background()
         state["services"] = Services(
             redis=redis,
             link_base=settings.public_url,
@@ -67,6 +69,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
                 lockout_seconds=settings.login_lockout_seconds,
             ),
             dispatch=node.router.dispatch,
+            background=background,
         )
         app.state.redis = redis
         app.state.node = node
@@ -79,6 +82,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
             try:
                 yield
             finally:
+                await background.close()
                 await node.stop()
                 await node_redis.aclose()
                 await redis.aclose()

@@ -126,7 +126,7 @@ class CommandMutation:
     ) -> RemoteCommandPayload:
         return await _run(info, station_id, remote.refresh_configuration)
 
-    @command("ChangeConfiguration of one key (read-only keys are refused)")
+    @command("ChangeConfiguration of one key (read-only keys are refused)", "station.configure")
     async def change_configuration(
         self, info: strawberry.Info, station_id: strawberry.ID, key: str, value: str
     ) -> RemoteCommandPayload:

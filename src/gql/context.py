@@ -22,6 +22,8 @@ class Services:
     link_base: str
     login_policy: LoginPolicy
     dispatch: Dispatch  # remote commands reach the station's node through it
+    # Run work after the response, on this node (its failures are logged).
+    background: Callable[[Callable[[], Awaitable[Any]]], None]
 
 
 @dataclass
@@ -46,6 +48,14 @@ class Context:
                 "send_email", str(message_id), _job_id=f"send_email:{message_id}"
             )
         )
+
+    def in_background_after_commit(self, job: Callable[[], Awaitable[Any]]) -> None:
+        """Once committed, start `job` without waiting for it (a remote command, say)."""
+
+        async def start() -> None:
+            self.services.background(job)
+
+        self.after_commit(start)
 
     def discard_after_commit(self) -> None:
         self._after_commit.clear()

@@ -28,6 +28,7 @@ from gql.groups import GroupMutation, GroupQuery
 from gql.history import HistoryQuery
 from gql.mail import MailQuery
 from gql.operators import OperatorMutation, OperatorQuery
+from gql.organisations import OrganisationMutation, OrganisationQuery
 from gql.policy import missing_policies
 from gql.pricing import PricingMutation, PricingQuery
 from gql.stations import StationMutation, StationQuery
@@ -42,6 +43,7 @@ QUERY_ROOTS: tuple[type, ...] = (
     StationQuery,
     ChargingUserQuery,
     CommandQuery,
+    OrganisationQuery,
 )
 MUTATION_ROOTS: tuple[type, ...] = (
     AuthMutation,
@@ -53,6 +55,7 @@ MUTATION_ROOTS: tuple[type, ...] = (
     ChargingUserMutation,
     UserGroupMutation,
     CommandMutation,
+    OrganisationMutation,
 )
 
 Query = merge_types("Query", QUERY_ROOTS)

@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from domain.inputs import KEEP, Keep
+from domain.ocpp import remote
 from domain.stations import evse, points, service
 from domain.stations.points import SocketChanges, SocketData
 from domain.stations.service import StationChanges, StationFilter
@@ -183,12 +184,12 @@ class StationMutation:
     async def adopt_station(
         self, info: strawberry.Info, input: AdoptStationInput
     ) -> ChargingStationPayload:
+        ctx = info.context
         row = await service.adopt(
-            principal=info.context.actor,
-            station_id=input.id,
-            group_id=input.group_id,
-            name=input.name,
+            principal=ctx.actor, station_id=input.id, group_id=input.group_id, name=input.name
         )
+        target = remote.Target(ctx.actor, row.id, ctx.services.dispatch)
+        ctx.in_background_after_commit(lambda: remote.boot_if_online(target))
         return ChargingStationPayload(station=ChargingStation.from_row(row))
 
     @strawberry.mutation(

@@ -16,7 +16,7 @@ ACTIONS: tuple[str, ...] = (
     "operator.set_role", "operator.remind", "operator.reset_password", "operator.delete",
     "group.read", "group.create", "group.update", "group.delete",
     "station.read", "station.create", "station.update", "station.delete", "station.adopt",
-    "station.command", "firmware.update",
+    "station.command", "station.configure", "firmware.update",
     "user.read", "user.create", "user.update", "user.delete",
     "token.read", "token.create", "token.update", "token.delete",
     "user_group.read", "user_group.create", "user_group.update", "user_group.delete",
@@ -26,6 +26,7 @@ ACTIONS: tuple[str, ...] = (
     "outbox.read",
     "tariff.read", "pricing.manage",
     "history.read", "access.check",
+    "organisation.read", "organisation.update",
 )  # fmt: skip
 
 

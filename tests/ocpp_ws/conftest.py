@@ -153,6 +153,14 @@ class AnsweringStation:
         return dict(answer[2])
 
 
+async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 5) -> None:
+    """Wait until the server has caught up with what a client did (a closed socket, say)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "the server did not catch up"
+        await asyncio.sleep(0.02)
+
+
 @pytest.fixture
 def short_timeout() -> Iterator[None]:
     """Remote commands wait half a second for an answer."""

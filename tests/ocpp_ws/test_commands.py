@@ -70,13 +70,15 @@ async def test_accepted_command_reaches_the_station_and_is_recorded(as_admin, on
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c[4]], ids=lambda c: c[0].split("(")[0])
-async def test_refused_command_is_rejected(as_basic, online, active, case):  # type: ignore[no-untyped-def]
+async def test_refused_command_is_rejected(as_admin, as_basic, online, active, case):  # type: ignore[no-untyped-def]
     call, action, _, _, refusing = case
+    # Configuration is a station's advanced settings: only admins edit stations.
+    who, name = (as_admin, "alpha") if action == "ChangeConfiguration" else (as_basic, "beta")
     async with online({action: refusing}):
-        data = (await as_basic(mutation(call), id=str(active.id)))["result"]
+        data = (await who(mutation(call), id=str(active.id)))["result"]
     assert data["command"]["state"] == "REJECTED"
     assert data["command"]["response"] == refusing
-    assert data["command"]["issuedBy"] == "beta"
+    assert data["command"]["issuedBy"] == name
     if action == "ChangeConfiguration":
         assert data["errors"] == [
             {
@@ -195,10 +197,12 @@ async def test_station_out_of_scope_is_like_a_missing_one(client, world, online,
     assert await snapshot() == before
 
 
-async def test_basic_operator_may_not_update_firmware(as_basic, online, active):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("action", ["UpdateFirmware", "ChangeConfiguration"])
+async def test_basic_may_not_update_firmware_or_configuration(as_basic, online, active, action):  # type: ignore[no-untyped-def]
+    call = next(c[0] for c in CASES if c[1] == action)
     before = await snapshot()
     async with online() as station:
-        data = await as_basic(mutation(CASES[-1][0]), id=str(active.id))
+        data = await as_basic(mutation(call), id=str(active.id))
     assert data["result"]["errors"] == [
         {"code": "ACCESS_DENIED", "field": None, "message": "Access denied."}
     ]

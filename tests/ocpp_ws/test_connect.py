@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from domain.ocpp.models import StationEvent
+from domain.ocpp.models import RemoteCommand, StationEvent
 from domain.stations.models import ChargingStation, StationState
 from tests import factories
-from tests.ocpp_ws.conftest import STATION_PASSWORD
+from tests.ocpp_ws.conftest import STATION_PASSWORD, AnsweringStation, eventually
 
 BOOT = {"chargePointVendor": "ACME", "chargePointModel": "Wallbox 22"}
 ADOPT = """
@@ -120,3 +122,91 @@ async def test_a_station_of_another_organisation_is_not_reached(
     other = await ChargingStation.get(organisation_id=world.org_b.id, identifier=row.identifier)
     assert other.id != row.id and other.state == StationState.DISCOVERED
     assert await StationEvent.all().count() == 0
+
+
+async def test_adopting_a_connected_station_asks_it_to_boot_again(connect, world, as_admin):  # type: ignore[no-untyped-def]
+    async with connect(world.org.slug, "EVB-NEW-2", password=None) as raw:
+        assert (await raw.result("BootNotification", BOOT))["status"] == "Pending"
+        station = AnsweringStation(raw, {"TriggerMessage": {"status": "Accepted"}})
+        serving = asyncio.create_task(station.serve())
+        found = await ChargingStation.get(identifier="EVB-NEW-2")
+        data = await as_admin(ADOPT, input={"id": str(found.id)})
+        assert data["adoptStation"]["errors"] == []
+        await asyncio.wait_for(station.called.wait(), 10)
+        assert station.calls == [("TriggerMessage", {"requestedMessage": "BootNotification"})]
+        # What the station does next: boot, and hear that it is in use now.
+        assert (await station.result("BootNotification", BOOT))["status"] == "Accepted"
+        serving.cancel()
+    command = await RemoteCommand.get(station_id=found.id)
+    assert (command.action, command.issued_by, command.state) == (
+        "TriggerMessage", "alpha", "accepted",
+    )  # fmt: skip
+
+
+async def test_adopting_an_offline_station_sends_nothing(connect, world, as_admin):  # type: ignore[no-untyped-def]
+    async with connect(world.org.slug, "EVB-NEW-3", password=None) as raw:
+        await raw.result("BootNotification", BOOT)
+    offline = ChargingStation.filter(identifier="EVB-NEW-3", connected_node__isnull=True)
+    await eventually(offline.exists)
+    found = await ChargingStation.get(identifier="EVB-NEW-3")
+    data = await as_admin(ADOPT, input={"id": str(found.id)})
+    assert data["adoptStation"]["errors"] == []
+    await asyncio.sleep(0.3)  # the background work, had there been any, has run
+    assert await RemoteCommand.all().count() == 0
+
+
+async def test_presence_follows_the_websocket(connect, world, station_password_hash):  # type: ignore[no-untyped-def]
+    row = await factories.station(world.g1, ocpp_password_hash=station_password_hash)
+    async with connect(world.org.slug, row.identifier) as station:
+        await station.result("Heartbeat", {})
+        online = await ChargingStation.get(id=row.id)
+        assert online.connected_node and online.connected_at
+    await eventually(ChargingStation.filter(id=row.id, connected_node__isnull=True).exists)
+    offline = await ChargingStation.get(id=row.id)
+    assert (offline.connected_node, offline.connected_at) == (None, None)
+
+
+UPDATE_ORG = """
+mutation($input: UpdateOrganisationInput!) {
+  updateOrganisation(input: $input) {
+    organisation { timezone allowUnauthenticatedStations } errors { code field message }
+  }
+}
+"""
+
+
+async def test_organisation_may_allow_stations_without_password(connect, world, as_admin):  # type: ignore[no-untyped-def]
+    row = await factories.station(world.g1)
+    assert await refused(connect, world.org.slug, row.identifier, password=None) == 403
+    data = await as_admin(UPDATE_ORG, input={"allowUnauthenticatedStations": True})
+    assert data["updateOrganisation"] == {
+        "organisation": {"timezone": "UTC", "allowUnauthenticatedStations": True},
+        "errors": [],
+    }
+    async with connect(world.org.slug, row.identifier, password=None) as station:
+        assert (await station.result("BootNotification", BOOT))["status"] == "Accepted"
+    # A station with a password must still present it.
+    await ChargingStation.filter(id=row.id).update(ocpp_password_hash="x")
+    assert await refused(connect, world.org.slug, row.identifier, password=None) == 401
+
+
+async def test_organisation_settings_are_for_root_admins(client, world, as_admin, as_basic):  # type: ignore[no-untyped-def]
+    from tests.conftest import login
+
+    await factories.operator(world.g1, "admin", username="delta")
+    delta = client.as_token(await login(client, "delta"))
+    error = {"code": "ACCESS_DENIED", "field": None, "message": "Access denied."}
+    denied = {"organisation": None, "errors": [error]}
+    for who in (as_basic, delta):
+        data = await who(UPDATE_ORG, input={"allowUnauthenticatedStations": True})
+        assert data["updateOrganisation"] == denied
+    bad = await as_admin(UPDATE_ORG, input={"timezone": "Mars/Olympus", "name": "New"})
+    assert bad["updateOrganisation"]["errors"] == [
+        {"code": "INVALID_INPUT", "field": "timezone", "message": "Unknown time zone."}
+    ]
+    org = await as_basic("{ organisation { name timezone allowUnauthenticatedStations } }")
+    assert org["organisation"] == {
+        "name": "ACME Shopping Malls", "timezone": "UTC", "allowUnauthenticatedStations": False,
+    }  # fmt: skip
+    ok = await as_admin(UPDATE_ORG, input={"timezone": "Europe/Helsinki"})
+    assert ok["updateOrganisation"]["organisation"]["timezone"] == "Europe/Helsinki"

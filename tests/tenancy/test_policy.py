@@ -47,7 +47,12 @@ TABLE: list[tuple[str, tuple[str, ...], bool]] = [
     ),
     ("Add or edit charging user groups.", ("user_group.create", "user_group.update"), DENY),
     ("Manage invoices.", ("invoice.manage", "invoice.read"), DENY),
-    ("Only admin operators can edit charging stations.", ("station.update",), DENY),
+    (
+        "Only admin operators can edit charging stations. (Their advanced settings, the "
+        "configuration keys, included.)",
+        ("station.update", "station.configure"),
+        DENY,
+    ),
     # What the seed leaves to a basic operator.
     (
         "Charging groups are not in the basic operator's list of limitations.",
@@ -92,6 +97,12 @@ TABLE: list[tuple[str, tuple[str, ...], bool]] = [
         ("pricing.manage",),
         DENY,
     ),
+    (
+        "Organisation-wide settings reach beyond any base group: admin only to change.",
+        ("organisation.update",),
+        DENY,
+    ),
+    ("Operators see their organisation's settings.", ("organisation.read",), ALLOW),
     (
         "Tariffs, the management history and access checks are readable by basic operators.",
         ("tariff.read", "history.read", "access.check"),

@@ -137,6 +137,15 @@ async def trigger(t: Target, *, message: str, connector_id: int | None = None) -
     return await _run(t, "TriggerMessage", payload)
 
 
+async def boot_if_online(t: Target) -> Outcome | None:
+    """After adoption: ask a connected station to boot again, so it hears it is Accepted
+    now (it was told Pending); nothing for a station that is offline."""
+    sid = await station_in_scope(t.principal, t.station_id)
+    if not await ChargingStation.filter(id=sid, connected_node__isnull=False).exists():
+        return None
+    return await trigger(t, message="BootNotification")
+
+
 async def remote_start(t: Target, *, connector_id: int | None, token_uid: str) -> Outcome:
     """RemoteStartTransaction with a live token of the organisation (not confined to a
     subtree: a driver may charge anywhere in the organisation)."""

@@ -1,11 +1,13 @@
-"""Organisations: bootstrap a new tenant. Callers own the transaction."""
+"""Organisations: bootstrap a new tenant, and its settings. Callers own the transaction."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.errors import (
+    ACCESS_DENIED,
     OPERATOR_NOT_FOUND,
     USERNAME_EXISTS,
     DomainError,
@@ -19,6 +21,7 @@ from domain.operators import service as operators
 from domain.operators.models import Operator, OperatorRole, OperatorSession
 from domain.operators.passwords import check_policy, hash_password
 from domain.organisations.models import Organisation
+from domain.principal import Principal
 
 NAME_MAX = 100
 SLUG_RE = re.compile(r"^[a-z0-9-]{1,50}$")
@@ -84,3 +87,39 @@ async def set_operator_password(*, username: str, password: str) -> Operator:
         revoked_at=datetime.now(UTC)
     )
     return operator
+
+
+async def current(*, principal: Principal) -> Organisation:
+    """The principal's own organisation."""
+    return await Organisation.get(id=principal.organisation_id)
+
+
+def _time_zone(name: str) -> str:
+    name = name.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DomainError(ErrorCode.INVALID_INPUT, "Unknown time zone.", "timezone") from None
+    return name
+
+
+async def update(
+    *,
+    principal: Principal,
+    name: str | None = None,
+    timezone: str | None = None,
+    allow_unauthenticated_stations: bool | None = None,
+) -> Organisation:
+    """Organisation-wide settings; only an operator based at the root group may change
+    them (they reach beyond any subtree). None leaves a setting as it is."""
+    if principal.base_path.count("/") != 2:
+        raise DomainError(ErrorCode.ACCESS_DENIED, ACCESS_DENIED)
+    organisation = await Organisation.select_for_update().get(id=principal.organisation_id)
+    if name is not None:
+        organisation.name = require_text(name, "name", max_length=NAME_MAX, label="Name")
+    if timezone is not None:
+        organisation.timezone = _time_zone(timezone)
+    if allow_unauthenticated_stations is not None:
+        organisation.allow_unauthenticated_stations = allow_unauthenticated_stations
+    await organisation.save()
+    return organisation
