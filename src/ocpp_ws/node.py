@@ -38,6 +38,7 @@ class Node:
             self.name,
             run_local=commands.run_local,
             holds=lambda sid: registry.connected(sid) is not None,
+            release=self._drop,
             timeout=commands.command_timeout,
             lease=lease,
         )
@@ -70,15 +71,28 @@ class Node:
         await self.router.release_station(station_id)
         await service.record_disconnected(station_id=station_id, node=self.name)
 
+    async def _drop(self, station_id: uuid.UUID) -> None:
+        """The station connected to another node: our connection to it is stale."""
+        connection = registry.connected(station_id)
+        if connection is not None:
+            log.info("station %s moved to another node: closing its connection here", station_id)
+            await connection.close()
+
     async def _keep_leases(self) -> None:
         period = max(0.2, self.router.lease / 3)
         rounds = 0
         while True:
             await asyncio.sleep(period)
             try:
-                await self.router.renew(registry.station_ids())
+                held = registry.station_ids()
+                moved = await self.router.renew(held)
+                for sid in moved:
+                    await self._drop(sid)
                 rounds += 1
                 if rounds % 3 == 0:
+                    # Another node may have marked ours offline while we could not renew.
+                    ours = [sid for sid in held if sid not in moved]
+                    await service.reassert_presence(station_ids=ours, node=self.name)
                     await self._forget_dead_nodes()
             except Exception:  # Redis or the database restarting: the next round retries
                 log.exception("renewing the leases of node %s failed", self.name)

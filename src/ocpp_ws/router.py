@@ -3,7 +3,8 @@
 Keys (all under `evcms:`):
 - `node:{node}:alive`     this node is up; a lease it renews every `lease / 3` seconds
 - `station:{id}:node`     which node holds the station's websocket; a lease renewed alike
-- `node:{node}:inbox`     a list of requests for the node, taken with BLPOP (once)
+- `node:{node}:inbox`     a list of requests for the node, taken with BLPOP (once); also
+                          "release" notices: the station reconnected to another node
 - `command:{id}:claim`    "taken" by the node before it sends, or "abandoned" by the caller
                           who gave up: SET NX, so a command is never run twice
 - `command:{id}:reply`    a list the node pushes the outcome onto; the caller BLPOPs it
@@ -37,6 +38,23 @@ NEVER_SENT = f"{NODE_LOST} before sending the command."
 UNKNOWN = f"{NODE_LOST} after sending the command; whether the station acted is unknown."
 
 LocalRun = Callable[[Request, str], Awaitable[Reply]]
+Release = Callable[[uuid.UUID], Awaitable[None]]
+
+# Renew each station lease (KEYS) that is still this node's (ARGV[1]) or has lapsed; one
+# flag per key: 1 renewed, 0 another node holds it.
+RENEW = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  local holder = redis.call('GET', key)
+  if holder == false or holder == ARGV[1] then
+    redis.call('SET', key, ARGV[1], 'EX', ARGV[2])
+    out[i] = 1
+  else
+    out[i] = 0
+  end
+end
+return out
+"""
 
 
 def alive_key(node: str) -> str:
@@ -83,11 +101,12 @@ class Router:
         *,
         run_local: LocalRun | None = None,
         holds: Callable[[uuid.UUID], bool] = lambda _: False,
+        release: Release | None = None,
         timeout: Callable[[], float] = lambda: 30.0,
         lease: float = 15.0,
     ) -> None:
         self.redis, self.node = redis, node
-        self._run_local, self._holds = run_local, holds
+        self._run_local, self._holds, self._release = run_local, holds, release
         self._timeout, self.lease = timeout, lease
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -147,16 +166,29 @@ class Router:
     def _lease_seconds(self) -> int:
         return max(1, round(self.lease))
 
-    async def renew(self, station_ids: list[uuid.UUID]) -> None:
-        """Renew the node's lease and those of the stations it holds."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.set(alive_key(self.node), "1", ex=self._lease_seconds())
-            for sid in station_ids:
-                pipe.set(station_key(sid), self.node, ex=self._lease_seconds() * 2)
-            await pipe.execute()
+    async def renew(self, station_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+        """Renew the node's lease and those of its stations; returns the stations another
+        node has taken over meanwhile (this node's connection to them is stale)."""
+        await self.redis.set(alive_key(self.node), "1", ex=self._lease_seconds())
+        if not station_ids:
+            return []
+        keys = [station_key(sid) for sid in station_ids]
+        kept = await cast(
+            Awaitable[list[int]],
+            self.redis.eval(RENEW, len(keys), *keys, self.node, str(self._lease_seconds() * 2)),
+        )
+        return [sid for sid, ok in zip(station_ids, kept, strict=True) if not ok]
 
     async def claim_station(self, station_id: uuid.UUID) -> None:
-        await self.redis.set(station_key(station_id), self.node, ex=self._lease_seconds() * 2)
+        """This node holds the station now; the node that held it before drops its (stale)
+        connection."""
+        previous = await self.redis.set(
+            station_key(station_id), self.node, ex=self._lease_seconds() * 2, get=True
+        )
+        holder = previous.decode() if isinstance(previous, bytes) else previous
+        if holder and holder != self.node:
+            control = {"kind": "release", "station_id": str(station_id), "by": self.node}
+            await cast(Awaitable[int], self.redis.rpush(inbox_key(holder), json.dumps(control)))
 
     async def release_station(self, station_id: uuid.UUID) -> None:
         """Forget the station's lease, unless another node has taken it over."""
@@ -191,8 +223,14 @@ class Router:
                 log.exception("reading the command inbox of %s failed", self.node)
                 await asyncio.sleep(1)
                 continue
-            if item is not None:
-                self._spawn(self._handle(json.loads(item[1])))
+            if item is None:
+                continue
+            message = json.loads(item[1])
+            if message.get("kind") == "release":
+                if self._release is not None:
+                    self._spawn(self._release(uuid.UUID(message["station_id"])))
+            else:
+                self._spawn(self._handle(message))
 
     async def _handle(self, message: dict[str, Any]) -> None:
         command_id = message["command_id"]

@@ -136,6 +136,7 @@ async def test_adopting_a_connected_station_asks_it_to_boot_again(connect, world
         assert station.calls == [("TriggerMessage", {"requestedMessage": "BootNotification"})]
         # What the station does next: boot, and hear that it is in use now.
         assert (await station.result("BootNotification", BOOT))["status"] == "Accepted"
+        await eventually(RemoteCommand.filter(station_id=found.id, state="accepted").exists)
         serving.cancel()
     command = await RemoteCommand.get(station_id=found.id)
     assert (command.action, command.issued_by, command.state) == (

@@ -173,6 +173,15 @@ async def record_disconnected(*, station_id: uuid.UUID, node: str) -> bool:
     return bool(updated)
 
 
+async def reassert_presence(*, station_ids: list[uuid.UUID], node: str) -> int:
+    """Stations this node still holds but that were marked offline (it missed its lease)."""
+    if not station_ids:
+        return 0
+    return await ChargingStation.filter(id__in=station_ids, connected_node__isnull=True).update(
+        connected_node=node[:64], connected_at=datetime.now(UTC)
+    )
+
+
 async def nodes_holding_stations() -> list[str]:
     rows = (
         await ChargingStation.filter(connected_node__isnull=False)
