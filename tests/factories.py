@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 
 from domain.groups import service as groups
 from domain.groups.models import ChargingGroup
+from domain.ocpp.models import ChargingSession
 from domain.operators.models import Operator, OperatorRole, OperatorStatus
 from domain.operators.passwords import hash_password
 from domain.organisations.models import Organisation
@@ -260,3 +261,36 @@ async def access_right(
     station: ChargingStation | None = None,
 ) -> AccessRight:
     return await AccessRight.create(user=user, group=group, station=station)
+
+
+_transactions = itertools.count(1_000_000)
+
+
+async def charging_session(
+    station_row: ChargingStation,
+    *,
+    token_uid: str = "04A1B2C3",
+    connector_id: int = 1,
+    started_at: datetime | None = None,
+    energy_wh: int | None = None,
+    **fields: object,
+) -> ChargingSession:
+    """A session at `station_row`: ACTIVE, or COMPLETED with `energy_wh`."""
+    transaction_id = next(_transactions)
+    started = started_at or datetime.now(UTC)
+    done: dict[str, object] = {}
+    if energy_wh is not None:
+        done = {"state": "completed", "meter_stop_wh": energy_wh, "energy_wh": energy_wh,
+                "stopped_at": started, "cost": Decimal("0.00")}  # fmt: skip
+    return await ChargingSession.create(
+        organisation_id=station_row.organisation_id,
+        station=station_row,
+        connector_id=connector_id,
+        transaction_id=transaction_id,
+        start_key=f"test-{transaction_id}",
+        token_uid=token_uid,
+        authorization_status="accepted",
+        meter_start_wh=0,
+        started_at=started,
+        **{**done, **fields},
+    )

@@ -31,6 +31,7 @@ from gql.operators import OperatorMutation, OperatorQuery
 from gql.organisations import OrganisationMutation, OrganisationQuery
 from gql.policy import missing_policies
 from gql.pricing import PricingMutation, PricingQuery
+from gql.sessions import SessionQuery
 from gql.stations import StationMutation, StationQuery
 from gql.users import ChargingUserMutation, ChargingUserQuery, UserGroupMutation
 
@@ -44,6 +45,7 @@ QUERY_ROOTS: tuple[type, ...] = (
     ChargingUserQuery,
     CommandQuery,
     OrganisationQuery,
+    SessionQuery,
 )
 MUTATION_ROOTS: tuple[type, ...] = (
     AuthMutation,

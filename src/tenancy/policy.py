@@ -27,6 +27,7 @@ ACTIONS: tuple[str, ...] = (
     "tariff.read", "pricing.manage",
     "history.read", "access.check",
     "organisation.read", "organisation.update",
+    "session.read",
 )  # fmt: skip
 
 

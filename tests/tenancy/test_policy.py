@@ -80,6 +80,11 @@ TABLE: list[tuple[str, tuple[str, ...], bool]] = [
         ALLOW,
     ),
     ("Reports are not in the basic operator's list of limitations.", ("report.read",), ALLOW),
+    (
+        "Charging sessions are what reports are made of: basic operators see them.",
+        ("session.read",),
+        ALLOW,
+    ),
     # Decided by the project (DESIGN.md and the issues), not the seed's list.
     (
         "Deleting a charging user group is adding or editing it: admin only.",
