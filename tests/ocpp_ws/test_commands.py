@@ -41,7 +41,25 @@ CASES = [
     ('updateFirmware(stationId: $id, location: "https://fw.example/1.bin", '
      'retrieveDate: "2026-01-01T00:00:00+00:00")', "UpdateFirmware",
      {"location": "https://fw.example/1.bin", "retrieveDate": "2026-01-01T00:00:00Z"},
-     {}, None),
+     {}, ERROR),
+    ('getDiagnostics(stationId: $id, location: "ftp://diag.example/")', "GetDiagnostics",
+     {"location": "ftp://diag.example/"}, {"fileName": "d.zip"}, ERROR),
+    ("refreshConfiguration(stationId: $id)", "GetConfiguration", {}, {"configurationKey": []},
+     ERROR),
+    ("clearMaxCurrent(stationId: $id)", "ClearChargingProfile",
+     {"connectorId": 0, "chargingProfilePurpose": "ChargePointMaxProfile"}, None,
+     {"status": "Unknown"}),
+    ("sendLocalList(stationId: $id)", "SendLocalList",
+     {"listVersion": 1, "updateType": "Full", "localAuthorizationList": []}, None,
+     {"status": "Failed"}),
+    ("getLocalListVersion(stationId: $id)", "GetLocalListVersion", {}, {"listVersion": 0},
+     ERROR),
+]  # fmt: skip
+# Commands whose payload holds the time of sending: refusals only (see
+# test_station_operations.py for what they send).
+REFUSED_ONLY = [
+    ("setMaxCurrent(stationId: $id, amps: 10)", "SetChargingProfile", None, None,
+     {"status": "Rejected"}),
 ]  # fmt: skip
 
 
@@ -69,16 +87,26 @@ async def test_accepted_command_reaches_the_station_and_is_recorded(as_admin, on
     assert row.sent_at and row.completed_at and row.sent_at <= row.completed_at
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c[4]], ids=lambda c: c[0].split("(")[0])
-async def test_refused_command_is_rejected(as_admin, as_basic, online, active, case):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("case", CASES + REFUSED_ONLY, ids=lambda c: c[0].split("(")[0])
+async def test_refusing_station(as_admin, as_basic, online, active, case):  # type: ignore[no-untyped-def]
+    """A refusal where the answer has a status; an error answer (CALLERROR) where not."""
     call, action, _, _, refusing = case
-    # Configuration is a station's advanced settings: only admins edit stations.
-    who, name = (as_admin, "alpha") if action == "ChangeConfiguration" else (as_basic, "beta")
+    # Advanced settings and firmware: only admins edit stations.
+    admin_only = action in ("ChangeConfiguration", "UpdateFirmware")
+    who, name = (as_admin, "alpha") if admin_only else (as_basic, "beta")
     async with online({action: refusing}):
         data = (await who(mutation(call), id=str(active.id)))["result"]
+    assert data["command"]["issuedBy"] == name
+    if refusing == ERROR:
+        assert data["command"]["state"] == "FAILED"
+        assert data["command"]["error"] == "InternalError: boom"
+        assert data["errors"] == [
+            {"code": "COMMAND_FAILED", "field": "stationId",
+             "message": "Remote command execution failed."}
+        ]  # fmt: skip
+        return
     assert data["command"]["state"] == "REJECTED"
     assert data["command"]["response"] == refusing
-    assert data["command"]["issuedBy"] == name
     if action == "ChangeConfiguration":
         assert data["errors"] == [
             {
@@ -199,7 +227,7 @@ async def test_station_out_of_scope_is_like_a_missing_one(client, world, online,
 
 @pytest.mark.parametrize("action", ["UpdateFirmware", "ChangeConfiguration"])
 async def test_basic_may_not_update_firmware_or_configuration(as_basic, online, active, action):  # type: ignore[no-untyped-def]
-    call = next(c[0] for c in CASES if c[1] == action)
+    call = next(c[0] for c in CASES if c[1] == action)  # UpdateFirmware, ChangeConfiguration
     before = await snapshot()
     async with online() as station:
         data = await as_basic(mutation(call), id=str(active.id))
