@@ -19,6 +19,7 @@ import httpx
 import pytest
 import uvicorn
 from redis.asyncio import Redis
+from starlette.applications import Starlette
 
 from evcms import db
 from evcms.app import create_app
@@ -106,12 +107,16 @@ def settings(database_url: str, server_urls: tuple[str, str]) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def server(settings: Settings) -> AsyncIterator[str]:
+def app(settings: Settings) -> Starlette:
+    """The ASGI app the test server runs."""
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+async def server(app: Starlette) -> AsyncIterator[str]:
     """A real uvicorn server in this event loop; yields its base URL."""
     port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     instance = uvicorn.Server(config)
     task = asyncio.create_task(instance.serve())
     while not instance.started:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
 from domain.groups import service as groups
 from domain.groups.models import ChargingGroup
 from domain.ocpp.models import ChargingSession
-from domain.operators.models import Operator, OperatorRole, OperatorStatus
-from domain.operators.passwords import hash_password
+from domain.operators.models import Operator, OperatorRole, OperatorSession, OperatorStatus
+from domain.operators.passwords import hash_password, new_token
 from domain.organisations.models import Organisation
 from domain.pricing.models import Tariff
 from domain.stations.models import (
@@ -72,6 +72,14 @@ async def operator(
         status=OperatorStatus(status),
         password_hash=_password_hash(password),
     )
+
+
+async def session_token(op: Operator) -> str:
+    """A bearer token for a session of `op`, as logging in opens one (without argon2's cost)."""
+    token, digest = new_token()
+    expires_at = datetime.now(UTC) + timedelta(hours=2)
+    await OperatorSession.create(operator=op, token_hash=digest, expires_at=expires_at)
+    return token
 
 
 @lru_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ from strawberry.asgi import GraphQL
 
 from evcms import db
 from evcms.background import Background
+from evcms.health import PING_TIMEOUT, answers_within
 from evcms.settings import Settings
 from gql.context import Context, Services
 from gql.schema import build_schema
@@ -92,7 +94,8 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
         return PlainTextResponse("ok")
 
     async def readyz(request: Request) -> JSONResponse:
-        checks = {"database": await db.ping(), "redis": await _redis_ok(request.app.state.redis)}
+        database, redis = await asyncio.gather(db.ping(), _redis_ok(request.app.state.redis))
+        checks = {"database": database, "redis": redis}
         return JSONResponse(
             {"ready": all(checks.values()), **checks},
             status_code=200 if all(checks.values()) else 503,
@@ -122,8 +125,5 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
     )
 
 
-async def _redis_ok(redis: Any) -> bool:
-    try:
-        return bool(await redis.ping())
-    except Exception:
-        return False
+async def _redis_ok(redis: Any, seconds: float = PING_TIMEOUT) -> bool:
+    return await answers_within(redis.ping(), seconds, what="Redis")

@@ -9,6 +9,7 @@ from tortoise import Tortoise
 from tortoise.migrations.api.migrate import migrate as run_migrations
 
 from domain.models import MODEL_MODULES
+from evcms.health import PING_TIMEOUT, answers_within
 
 APP = "evcms"
 
@@ -61,12 +62,12 @@ async def migrate(url: str) -> None:
     await run_migrations(config=tortoise_config(url))
 
 
-async def ping() -> bool:
-    """Whether the database answers (readiness)."""
+async def ping(seconds: float = PING_TIMEOUT) -> bool:
+    """Whether the database answers within `seconds` (readiness)."""
+    return await answers_within(_select_one(), seconds, what="PostgreSQL")
+
+
+async def _select_one() -> object:
     from tortoise.connection import get_connection
 
-    try:
-        await get_connection("default").execute_query("SELECT 1")
-    except Exception:
-        return False
-    return True
+    return await get_connection("default").execute_query("SELECT 1")

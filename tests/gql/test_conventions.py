@@ -1,11 +1,15 @@
 """GraphQL conventions: clear errors for bad documents, limits, masking, IDE, introspection."""
 
+import asyncio
 import logging
+import re
+import uuid
 
-import strawberry
+import asyncpg
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 
+from evcms import db
 from evcms.app import create_app
-from gql.errors import MaskUnexpectedErrors
 
 
 async def test_malformed_document_is_a_clear_error(as_admin, world):
@@ -41,26 +45,87 @@ async def test_token_limit(as_admin, world):
     assert "token" in body["errors"][0]["message"].lower()
 
 
-def test_unexpected_errors_are_masked_with_a_logged_reference(caplog):
-    @strawberry.type
-    class Query:
-        @strawberry.field
-        def boom(self) -> int:
-            raise RuntimeError("secret database detail")
+WAITING_BACKEND = """
+SELECT pid FROM pg_locks
+WHERE NOT granted AND relation = 'charging_station'::regclass AND pid <> pg_backend_pid()
+"""
 
-    schema = strawberry.Schema(query=Query, extensions=[MaskUnexpectedErrors])
-    with caplog.at_level(logging.ERROR, logger="evcms.graphql"):
-        result = schema.execute_sync("{ boom }")
-    (error,) = result.errors
-    ref = error.extensions["reference"]
-    assert error.message == (
-        f"Error #{ref} encountered. If this error persists, "
-        "please consult user manual for further actions."
-    )
-    assert "secret" not in error.message
-    (record,) = [r for r in caplog.records if r.name == "evcms.graphql"]
-    assert ref in record.getMessage()
-    assert "secret database detail" in record.exc_text
+
+async def _backend_waiting_on_a_lock(conn: asyncpg.Connection, request: asyncio.Future) -> int:
+    for _ in range(500):
+        pids = await conn.fetch(WAITING_BACKEND)
+        if pids:
+            (row,) = pids
+            return int(row["pid"])
+        assert not request.done(), request.result()
+        await asyncio.sleep(0.02)
+    raise AssertionError("the request never waited on the lock")
+
+
+async def test_an_unexpected_failure_is_masked_and_logged_with_its_reference(
+    as_admin, database_url, caplog
+):
+    """One request's database connection is killed while its query waits (as a failover or
+    an administrator would): the client gets a reference, the log has it with the stack."""
+    creds = db.credentials(database_url)
+    locker = await asyncpg.connect(
+        host=creds["host"], port=creds["port"], user=creds["user"],
+        password=creds["password"], database=creds["database"],
+    )  # fmt: skip
+    query = "{ chargingStations { totalCount } }"
+    request: asyncio.Future = asyncio.get_running_loop().create_future()
+    try:
+        with caplog.at_level(logging.ERROR, logger="evcms.graphql"):
+            async with locker.transaction():
+                await locker.execute("LOCK TABLE charging_station IN ACCESS EXCLUSIVE MODE")
+                request = asyncio.ensure_future(as_admin.raw(query))
+                pid = await _backend_waiting_on_a_lock(locker, request)
+                assert await locker.fetchval("SELECT pg_terminate_backend($1)", pid)
+            body = await request
+    finally:
+        request.cancel()  # when the test failed before the answer came
+        await locker.close()
+    assert body["data"] is None
+    (error,) = body["errors"]
+    ref = error["extensions"]["reference"]
+    assert re.fullmatch("[0-9A-F]{8}", ref)
+    assert error == {
+        "message": f"Error #{ref} encountered. If this error persists, "
+        "please consult user manual for further actions.",
+        "locations": [{"line": 1, "column": 3}],
+        "path": ["chargingStations"],
+        "extensions": {"code": "INTERNAL_SERVER_ERROR", "reference": ref},
+    }
+    (record,) = [r for r in caplog.records if ref in r.getMessage()]
+    assert (record.name, record.levelno) == ("evcms.graphql", logging.ERROR)
+    assert record.getMessage() == f"Error #{ref} in chargingStations"
+    assert record.exc_info is not None
+    trace = logging.Formatter().formatException(record.exc_info)
+    assert "Traceback" in trace and "terminating connection" in trace
+    # The database's words stay in the log; the next request gets a fresh connection.
+    assert "terminating" not in str(body)
+    data = await as_admin(query)
+    assert data == {"chargingStations": {"totalCount": 0}}
+
+
+async def test_parser_and_validation_caches_serve_a_repeated_query(as_admin, app):
+    """Strawberry's caches are on: a repeated document is parsed and validated once."""
+    schema = next(r for r in app.routes if getattr(r, "path", "") == "/graphql").app.schema
+    caches = {}
+    for make in schema.extensions:
+        extension = make if isinstance(make, SchemaExtension) else make()
+        if isinstance(extension, ParserCache):
+            caches["parse"] = extension.cached_parse_document
+        if isinstance(extension, ValidationCache):
+            caches["validate"] = extension.cached_validate_document
+    assert set(caches) == {"parse", "validate"}
+    query = "query Probe%s { me { username } }" % uuid.uuid4().hex  # never seen before
+    before = {name: cache.cache_info() for name, cache in caches.items()}
+    for _ in range(3):
+        assert await as_admin(query) == {"me": {"username": "alpha"}}
+    for name, cache in caches.items():
+        info = cache.cache_info()
+        assert (info.misses - before[name].misses, info.hits - before[name].hits) == (1, 2), name
 
 
 async def test_graphiql_served_outside_production(http, world):

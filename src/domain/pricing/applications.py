@@ -4,7 +4,9 @@ Two steps. `preview` changes nothing: it lists every matching station (visible, 
 the change that would be made to it. `apply` evaluates the same filter again inside the
 caller's transaction and refuses unless the operator typed the number of stations it would
 modify now, so a selection that changed between preview and confirmation is caught. Each
-applied change is written to the management history. Callers own the transaction.
+applied change is written to the management history. A refused confirmation changes nothing
+and is not recorded: the refusal, with the count as it is now, is the answer the operator
+gets, and the history is of what was done to stations. Callers own the transaction.
 
 A station is DC when any socket of its points is DC, otherwise AC (also with no sockets,
 as the price decision treats it); the group's DC fee holds at DC stations, its AC fee at AC
