@@ -61,6 +61,9 @@ class Policy(FieldExtension):
         except DomainError as error:
             ctx.discard_after_commit()
             return self.failure(error)
+        except Exception:  # rolled back: its after-commit work must not run with the next
+            ctx.discard_after_commit()
+            raise
         try:
             await ctx.run_after_commit()
         except Exception:
