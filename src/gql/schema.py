@@ -24,6 +24,7 @@ from gql.auth import AuthMutation
 from gql.commands import CommandMutation, CommandQuery
 from gql.drivers import DriverMutation
 from gql.errors import MaskUnexpectedErrors, log
+from gql.events import EventQuery
 from gql.groups import GroupMutation, GroupQuery
 from gql.history import HistoryQuery
 from gql.mail import MailQuery
@@ -42,6 +43,7 @@ QUERY_ROOTS: tuple[type, ...] = (
     StationQuery,
     ChargingUserQuery,
     CommandQuery,
+    EventQuery,
 )
 MUTATION_ROOTS: tuple[type, ...] = (
     AuthMutation,
