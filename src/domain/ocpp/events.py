@@ -114,14 +114,11 @@ def _check(filter: EventFilter, page: PageRequest) -> tuple[str | None, str | No
 async def _station_zone(principal: Principal, station_id: str | uuid.UUID) -> tuple[uuid.UUID, str]:
     """The station (in scope, else like a missing one) and its organisation's time zone."""
     sid = parse_id(station_id)
-    found = (
-        []
-        if sid is None
-        else await visible_stations(principal)
-        .filter(id=sid)
-        .values_list("organisation__timezone", flat=True)
-    )
-    if sid is None or not found:
+    if sid is None:
+        raise NotFound(STATION_NOT_FOUND, "stationId")
+    query = visible_stations(principal).filter(id=sid)
+    found = await query.values_list("organisation__timezone", flat=True)
+    if not found:
         raise NotFound(STATION_NOT_FOUND, "stationId")
     return sid, str(found[0] or "UTC")
 
