@@ -17,6 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from evcms import db
 from evcms.background import Background
@@ -32,20 +34,39 @@ from tenancy.auth import LoginPolicy, authenticate
 log = logging.getLogger("evcms")
 
 
+def bearer_token(header: Any) -> str | None:
+    """The token of an `Authorization: Bearer <token>` value, or None."""
+    scheme, _, token = str(header or "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
 class GraphQLApp(GraphQL):
-    """Strawberry's ASGI app with our per-request context."""
+    """Strawberry's ASGI app with our per-request context. A websocket (graphql-transport-ws)
+    is authenticated by the upgrade request's Authorization header, or by the
+    `connection_init` payload `{"Authorization": "Bearer <token>"}` (browsers cannot set
+    websocket headers); the payload wins when it has one."""
 
     def __init__(self, services_ref: dict[str, Services], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,), **kwargs)
         self._services = services_ref
 
     async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        actor = await authenticate(token.strip() if scheme.lower() == "bearer" else None)
+        token = bearer_token(request.headers.get("authorization"))
         return Context(
-            actor=actor, services=self._services["services"], request=request, response=response
+            actor=await authenticate(token),
+            services=self._services["services"],
+            request=request,
+            response=response,
+            token=token,
+            websocket=request.scope.get("type") == "websocket",
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType:  # type: ignore[override]
+        params = context.connection_params
+        header = params.get("Authorization", params.get("authorization"))
+        if header is not None:
+            await context.sign_in(bearer_token(header))
+        return UNSET  # connection_ack without a payload; a bad token fails per operation
 
 
 def create_app(settings: Settings, *, worker: bool = False) -> Starlette:

@@ -11,7 +11,7 @@ from arq import ArqRedis
 from domain.ocpp.commands import Dispatch
 from gql.loaders import Loaders
 from tenancy.actor import Actor
-from tenancy.auth import LoginPolicy
+from tenancy.auth import LoginPolicy, authenticate
 
 
 @dataclass
@@ -28,14 +28,31 @@ class Services:
 
 @dataclass
 class Context:
+    """Over HTTP, one per request. Over a websocket, one per connection: `refresh` then
+    reads the session again (every operation and every subscription event), so a
+    deactivated operator or an expired session loses access there too."""
+
     actor: Actor
     services: Services
     request: Any = None
     response: Any = None
+    token: str | None = None  # the bearer token the actor was authenticated with
+    websocket: bool = False
+    connection_params: dict[str, Any] = field(default_factory=dict)  # connection_init's
     loaders: Loaders = field(init=False)
     _after_commit: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.loaders = Loaders(self.actor)
+
+    async def sign_in(self, token: str | None) -> None:
+        """Authenticate `token` (the websocket's connection_init payload)."""
+        self.token = token
+        await self.refresh()
+
+    async def refresh(self) -> None:
+        """The actor read fresh from the session, with dataloaders that cache nothing yet."""
+        self.actor = await authenticate(self.token)
         self.loaders = Loaders(self.actor)
 
     def after_commit(self, job: Callable[[], Awaitable[Any]]) -> None:

@@ -1,5 +1,9 @@
 """The choke point: every root field declares a policy, checked before it resolves.
 
+Subscriptions are checked when they start, and their streams check the session again
+before each event (`still_allowed`). Over a websocket the session is read again for every
+operation, since one connection outlives many requests.
+
 Mutations also run here inside one database transaction; a DomainError rolls it back and
 becomes the payload's user error. A mutation declared `atomic=False` (a remote command,
 which waits for a station) owns its transactions itself; its DomainErrors become user
@@ -9,7 +13,10 @@ by default).
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from graphql import OperationType
@@ -39,15 +46,19 @@ class Policy(FieldExtension):
 
     async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
         ctx = info.context
-        is_mutation = info.operation.operation == OperationType.MUTATION
+        operation = info.operation.operation
+        if ctx.websocket:  # a long-lived connection: read the session again
+            await ctx.refresh()
         if self.action != PUBLIC:
             if not ctx.actor.is_authenticated:
                 raise NotAuthenticated()
             if self.action != SIGNED_IN and not ctx.actor.may(self.action):
-                if is_mutation:
+                if operation == OperationType.MUTATION:
                     return self.failure(DomainError(ErrorCode.ACCESS_DENIED, ACCESS_DENIED))
                 raise Forbidden()
-        if not is_mutation:
+        if operation == OperationType.SUBSCRIPTION:
+            return await _subscribe(next_, source, info, **kwargs)
+        if operation != OperationType.MUTATION:
             try:
                 return await next_(source, info, **kwargs)
             except DomainError as error:  # a bad argument to a query (page size, ...)
@@ -74,6 +85,38 @@ class Policy(FieldExtension):
     def failure(self, error: DomainError) -> Any:
         payload: Any = self.field.type
         return payload(errors=[UserError.from_domain(error)])
+
+
+async def still_allowed(info: Any, action: str) -> None:
+    """For a subscription, before each event: the session read again must still allow
+    `action` (deactivation, demotion, logout and the 2-hour limit end the stream)."""
+    ctx = info.context
+    await ctx.refresh()
+    if not ctx.actor.is_authenticated:
+        raise NotAuthenticated()
+    if action != SIGNED_IN and not ctx.actor.may(action):
+        raise Forbidden()
+
+
+async def _subscribe(next_: Any, source: Any, info: Any, **kwargs: Any) -> AsyncIterator[Any]:
+    """A subscription's stream; bad arguments (checked before it starts, or later) become
+    the client's error, like a query's."""
+    try:
+        stream = next_(source, info, **kwargs)
+        if inspect.isawaitable(stream):
+            stream = await stream
+    except DomainError as error:
+        raise InvalidArgument(error.message) from None
+    return _client_errors(stream)
+
+
+async def _client_errors(stream: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async with contextlib.aclosing(stream):  # type: ignore[type-var]
+        try:
+            async for item in stream:
+                yield item
+        except DomainError as error:
+            raise InvalidArgument(error.message) from None
 
 
 def missing_policies(*root_types: type) -> list[str]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -17,15 +18,19 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from gql.auth import AuthMutation
 from gql.commands import CommandMutation, CommandQuery
 from gql.drivers import DriverMutation
 from gql.errors import MaskUnexpectedErrors, log
+from gql.events import EventQuery
 from gql.groups import GroupMutation, GroupQuery
 from gql.history import HistoryQuery
+from gql.live import LiveSubscription
 from gql.mail import MailQuery
 from gql.operators import OperatorMutation, OperatorQuery
 from gql.organisations import OrganisationMutation, OrganisationQuery
@@ -46,6 +51,7 @@ QUERY_ROOTS: tuple[type, ...] = (
     CommandQuery,
     OrganisationQuery,
     SessionQuery,
+    EventQuery,
 )
 MUTATION_ROOTS: tuple[type, ...] = (
     AuthMutation,
@@ -60,13 +66,41 @@ MUTATION_ROOTS: tuple[type, ...] = (
     OrganisationMutation,
 )
 
+SUBSCRIPTION_ROOTS: tuple[type, ...] = (LiveSubscription,)
+ALL_ROOTS = (*QUERY_ROOTS, *MUTATION_ROOTS, *SUBSCRIPTION_ROOTS)
+
 Query = merge_types("Query", QUERY_ROOTS)
 Mutation = merge_types("Mutation", MUTATION_ROOTS)
+Subscription = merge_types("Subscription", SUBSCRIPTION_ROOTS)
 
 
 class EvcmsSchema(strawberry.Schema):
     """Strawberry logs every error with a traceback; ours are logged once, where they arise:
     unexpected ones by MaskUnexpectedErrors with their reference, the rest are the client's."""
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """One answer, never a stream: a subscription over plain HTTP (which would answer
+        null) is refused; it takes graphql-transport-ws, or multipart HTTP (`stream`)."""
+        allowed = set(allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES)
+        allowed.discard(OperationType.SUBSCRIPTION)
+        return await super().execute(
+            query,
+            variable_values=variable_values,
+            context_value=context_value,
+            root_value=root_value,
+            operation_name=operation_name,
+            allowed_operation_types=allowed,
+            operation_extensions=operation_extensions,
+        )
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -83,7 +117,7 @@ def build_schema(
     introspection: bool = True,
 ) -> strawberry.Schema:
     """Refuses to build if any root field declares no policy (deny by default)."""
-    missing = missing_policies(*QUERY_ROOTS, *MUTATION_ROOTS)
+    missing = missing_policies(*ALL_ROOTS)
     if missing:
         raise RuntimeError(f"root fields without a policy: {', '.join(missing)}")
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
@@ -100,6 +134,7 @@ def build_schema(
     return EvcmsSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )

@@ -1,8 +1,10 @@
-"""Dataloaders for charging stations, their points and sockets, and their tariffs.
+"""Dataloaders for charging stations, their points (and their live status) and sockets,
+and their tariffs.
 
 Attached to the request's `Loaders` as `loaders.stations`. Station rows reach the types only
-from scoped queries, so the per-station loaders (points, sockets) take those ids as given;
-the by-id loaders (station, point, tariff) filter by the actor's scope themselves.
+from scoped queries, so the per-station and per-point loaders (points, sockets, point
+statuses) take those ids as given; the by-id loaders (station, point, tariff) filter by the
+actor's scope themselves.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import uuid
 
 from strawberry.dataloader import DataLoader
 
+from domain.ocpp import events
+from domain.ocpp.models import PointStatus
 from domain.pricing.models import Tariff
 from domain.stations import points as points_service
 from domain.stations import service as stations_service
@@ -26,6 +30,7 @@ class StationLoaders:
         self.points = DataLoader[uuid.UUID, list[ChargingPoint]](load_fn=self._points_of)
         self.sockets = DataLoader[uuid.UUID, list[Socket]](load_fn=self._sockets_of)
         self.tariff = DataLoader[uuid.UUID, Tariff | None](load_fn=self._tariffs)
+        self.point_status = DataLoader[uuid.UUID, PointStatus | None](load_fn=self._point_statuses)
 
     async def _stations(self, ids: list[uuid.UUID]) -> list[ChargingStation | None]:
         found = await stations_service.get_many(principal=self.actor, station_ids=ids)
@@ -45,4 +50,8 @@ class StationLoaders:
 
     async def _tariffs(self, ids: list[uuid.UUID]) -> list[Tariff | None]:
         found = await stations_service.tariffs_by_id(principal=self.actor, tariff_ids=ids)
+        return [found.get(i) for i in ids]
+
+    async def _point_statuses(self, ids: list[uuid.UUID]) -> list[PointStatus | None]:
+        found = await events.point_statuses(ids)
         return [found.get(i) for i in ids]

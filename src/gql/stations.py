@@ -68,15 +68,18 @@ class StationQuery:
         group_id: strawberry.ID | None = None,
         sort: ChargingStationSort | None = None,
         page: PageInput | None = None,
+        online: bool | None = None,
     ) -> ChargingStationPage:
         """Live stations in your scope; search matches name or identifier; `groupId` keeps
-        the stations of that group's subtree."""
+        the stations of that group's subtree; `online` keeps the connected (true) or the
+        offline (false) ones."""
         sort = sort or ChargingStationSort()
         result = await service.list_stations(
             principal=info.context.actor,
             filter=StationFilter(
                 search=search,
                 group_id=group_id,
+                online=online,
                 sort=sort.field,
                 descending=sort.direction == SortDirection.DESC,
             ),

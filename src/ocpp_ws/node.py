@@ -17,7 +17,7 @@ from typing import Any
 from redis.asyncio import Redis
 from tortoise.transactions import in_transaction
 
-from domain.ocpp import service
+from domain.ocpp import live, service
 from ocpp_ws import commands, registry
 from ocpp_ws.registry import Close
 from ocpp_ws.router import Router
@@ -43,6 +43,7 @@ class Node:
             lease=lease,
         )
         self._task: asyncio.Task[Any] | None = None
+        self._publish = live.publisher(redis)
 
     async def start(self) -> None:
         await self.router.start()
@@ -62,14 +63,18 @@ class Node:
         """The station's websocket is now on this node (closing an older one here)."""
         await registry.register(station_id, charge_point, close)
         await self.router.claim_station(station_id)
-        await service.record_connected(station_id=station_id, node=self.name, at=datetime.now(UTC))
+        now = datetime.now(UTC)
+        await service.record_connected(station_id=station_id, node=self.name, at=now)
+        await self._publish(live.connection_change(station_id, connected=True, at=now))
 
     async def detach(self, station_id: uuid.UUID, charge_point: Any) -> None:
         """The websocket ended; the station is offline unless it reconnected meanwhile."""
         if not registry.unregister(station_id, charge_point):
             return
         await self.router.release_station(station_id)
-        await service.record_disconnected(station_id=station_id, node=self.name)
+        if await service.record_disconnected(station_id=station_id, node=self.name):
+            change = live.connection_change(station_id, connected=False, at=datetime.now(UTC))
+            await self._publish(change)
 
     async def _drop(self, station_id: uuid.UUID) -> None:
         """The station connected to another node: our connection to it is stale."""
@@ -103,5 +108,8 @@ class Node:
         dead = [n for n, up in alive.items() if not up]
         if dead:
             async with in_transaction():
-                count = await service.forget_nodes(dead)
-            log.info("nodes %s stopped: %s stations offline", ", ".join(dead), count)
+                offline = await service.forget_nodes(dead)
+            log.info("nodes %s stopped: %s stations offline", ", ".join(dead), len(offline))
+            now = datetime.now(UTC)
+            for sid in offline:
+                await self._publish(live.connection_change(sid, connected=False, at=now))

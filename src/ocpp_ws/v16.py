@@ -18,7 +18,7 @@ from ocpp.v16.datatypes import IdTagInfo
 from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, RegistrationStatus
 from tortoise.transactions import in_transaction
 
-from domain.ocpp import service, transactions
+from domain.ocpp import live, service, transactions
 from domain.ocpp.local_list import parent_id_tag, wire_time
 from domain.ocpp.models import EventKind
 from domain.pricing.decisions import Authorization, authorize
@@ -99,11 +99,18 @@ class ChargePoint16(ChargePoint):
     """One connected 1.6J station."""
 
     def __init__(
-        self, identifier: str, connection: Any, *, station_id: uuid.UUID, organisation_id: Any
+        self,
+        identifier: str,
+        connection: Any,
+        *,
+        station_id: uuid.UUID,
+        organisation_id: Any,
+        publisher: live.Publisher | None = None,
     ) -> None:
         super().__init__(identifier, connection)
         self.station_id = station_id
         self.organisation_id = organisation_id
+        self.publisher = publisher  # live status, once a change is committed
 
     async def _handle_call(self, msg: Any) -> None:
         # OCPP-J 1.6 section 4.2.3: NotImplemented for an action not known, NotSupported for
@@ -181,9 +188,11 @@ class ChargePoint16(ChargePoint):
             occurred_at=parse_time(timestamp, "timestamp") if timestamp else None,
         )
         async with in_transaction():
-            await service.record_status(
+            event = await service.record_status(
                 station_id=self.station_id, report=report, received_at=datetime.now(UTC)
             )
+        if self.publisher is not None:
+            await self.publisher(live.status_change(event))
         return call_result.StatusNotification()
 
     @on(Action.authorize, skip_schema_validation=True)

@@ -40,7 +40,7 @@ from redis.asyncio import Redis
 
 from domain.operators.models import Operator, OperatorRole, OperatorSession, OperatorStatus
 from gql.policy import PUBLIC, SIGNED_IN, declared_actions
-from gql.schema import MUTATION_ROOTS, QUERY_ROOTS, build_schema
+from gql.schema import MUTATION_ROOTS, QUERY_ROOTS, SUBSCRIPTION_ROOTS, build_schema
 from tenancy.policy import allowed
 from tests import factories
 from tests.conftest import login
@@ -55,7 +55,7 @@ Path = tuple[str, ...]
 
 @dataclass(frozen=True)
 class RootField:
-    operation: str  # "query" or "mutation"
+    operation: str  # "query", "mutation" or "subscription"
     name: str  # as in the GraphQL schema
     action: str  # what its Policy names (or PUBLIC / SIGNED_IN)
     field: GraphQLField
@@ -73,25 +73,28 @@ class RootField:
         return self.action not in (PUBLIC, SIGNED_IN) and not allowed("basic", self.action)
 
 
-def root_fields() -> list[RootField]:
-    """Every root field of the schema with the action its policy declares."""
-    actions = declared_actions(*QUERY_ROOTS, *MUTATION_ROOTS)
+def root_fields(operations: tuple[str, ...] = ("query", "mutation")) -> list[RootField]:
+    """Every root field of the schema's `operations` with the action its policy declares."""
+    roots = {"query": QUERY_ROOTS, "mutation": MUTATION_ROOTS, "subscription": SUBSCRIPTION_ROOTS}
+    actions = declared_actions(*(r for op in operations for r in roots[op]))
     by_graphql_name: dict[tuple[str, str], str] = {}
     converter = STRAWBERRY_SCHEMA.config.name_converter
-    for operation, roots in (("query", QUERY_ROOTS), ("mutation", MUTATION_ROOTS)):
-        for root in roots:
+    for operation in operations:
+        for root in roots[operation]:
             for field in root.__strawberry_definition__.fields:  # type: ignore[attr-defined]
                 name = converter.get_graphql_name(field)
                 by_graphql_name[operation, name] = actions[f"{root.__name__}.{field.name}"]
     out = []
-    for operation, root_type in (("query", SCHEMA.query_type), ("mutation", SCHEMA.mutation_type)):
+    for operation in operations:
+        root_type = getattr(SCHEMA, f"{operation}_type")
         assert root_type is not None
         for name, field in root_type.fields.items():
             out.append(RootField(operation, name, by_graphql_name[operation, name], field))
     return out
 
 
-ROOT_FIELDS = root_fields()
+ROOT_FIELDS = root_fields()  # over HTTP
+SUBSCRIPTION_FIELDS = root_fields(("subscription",))  # over graphql-transport-ws
 
 SECRET = "Xx-123456789"
 DATETIME = "2030-01-02T03:04:05+00:00"
@@ -340,7 +343,13 @@ def test_every_root_field_is_listed_with_its_policy() -> None:
     ]
 
 
-@pytest.mark.parametrize("root", ROOT_FIELDS, ids=str)
+def test_every_subscription_field_is_listed_with_its_policy() -> None:
+    assert SCHEMA.subscription_type is not None
+    assert {f.name for f in SUBSCRIPTION_FIELDS} == set(SCHEMA.subscription_type.fields)
+    assert SUBSCRIPTION_FIELDS and all(f.action and not f.public for f in SUBSCRIPTION_FIELDS)
+
+
+@pytest.mark.parametrize("root", ROOT_FIELDS + SUBSCRIPTION_FIELDS, ids=str)
 def test_generated_documents_are_valid(root: RootField) -> None:
     from graphql import parse, validate
 
@@ -374,6 +383,45 @@ async def signed_out_failures(caller: GraphQLClient) -> list[str]:
         ):
             failures.append(f"{generated}: {body}")
     return failures
+
+
+@pytest.mark.parametrize(
+    "init", [{}, {"Authorization": "Bearer not-a-token"}], ids=["no-token", "bogus-token"]
+)
+async def test_unauthenticated_subscription_of_every_subscription_field_is_refused(
+    server: str, world: Any, redis: Redis, init: dict[str, str]
+) -> None:
+    from tests.gqlws import graphql_ws
+
+    before = await snapshot(redis)
+    failures = []
+    async with graphql_ws(server, init_payload=init) as anonymous:
+        for root in SUBSCRIPTION_FIELDS:
+            generated = call(root)
+            await anonymous.subscribe(generated.query, **generated.variables)
+            message = await anonymous.receive()
+            errors = message.get("payload") if message["type"] == "error" else None
+            if not errors or [e.get("extensions", {}).get("code") for e in errors] != [
+                "UNAUTHENTICATED"
+            ]:
+                failures.append(f"{generated}: {message}")
+    assert failures == []
+    assert diff(before, await snapshot(redis)) == []
+
+
+async def test_a_subscription_over_plain_http_is_refused_clearly(as_admin: GraphQLClient) -> None:
+    """It would answer null: graphql-transport-ws (or multipart HTTP) it is."""
+    for root in SUBSCRIPTION_FIELDS:
+        generated = call(root)
+        response = await as_admin.http.post(
+            "/graphql",
+            json={"query": generated.query, "variables": generated.variables},
+            headers={"Authorization": f"Bearer {as_admin.token}"},
+        )
+        assert (response.status_code, response.text) == (
+            400,
+            "subscriptions are not allowed when using POST",
+        )
 
 
 # --- basic operators and admin-only fields -------------------------------------------------

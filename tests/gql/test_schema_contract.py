@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from gql.policy import declared_actions, missing_policies
-from gql.schema import MUTATION_ROOTS, QUERY_ROOTS, sdl
+from gql.schema import ALL_ROOTS, sdl
 from tenancy.policy import ACTIONS
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
@@ -17,14 +17,16 @@ def test_exported_schema_matches_code():
 
 
 def test_every_root_field_declares_a_policy():
-    assert missing_policies(*QUERY_ROOTS, *MUTATION_ROOTS) == []
+    """Queries, mutations and subscriptions alike."""
+    assert {r.__name__ for r in ALL_ROOTS} >= {"LiveSubscription", "EventQuery"}
+    assert missing_policies(*ALL_ROOTS) == []
 
 
 def test_every_declared_action_is_a_known_action():
     special = {"public", "signed-in"}
     unknown = {
         field: action
-        for field, action in declared_actions(*QUERY_ROOTS, *MUTATION_ROOTS).items()
+        for field, action in declared_actions(*ALL_ROOTS).items()
         if action not in ACTIONS and action not in special
     }
     assert unknown == {}

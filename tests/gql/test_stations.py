@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from tortoise.transactions import in_transaction
 
+from domain.ocpp.models import PointStatus
 from domain.stations import service as stations
 from domain.stations.models import ChargingPoint, ChargingStation, EvseId, Socket, StationState
 from tests import factories
@@ -588,18 +590,29 @@ async def test_list_statements_do_not_grow_with_stations_points_and_sockets(as_a
     query = """
     { chargingStations(page: {limit: 100}) {
         totalCount
-        items { id name identifier firmwareVersion state lastSeenAt pointCount
-                group { id name } tariff { name }
-                points { number evseId sockets { type format powerType maxPowerKw } } } } }
+        items { id name identifier firmwareVersion state lastSeenAt online connectedAt
+                pointCount group { id name } tariff { name }
+                points { number evseId sockets { type format powerType maxPowerKw }
+                         liveStatus { status errorCode updatedAt } } } } }
     """
     groups = [world.root, world.g1, world.g1a, world.g2]
     tariffs = [await factories.tariff(g) for g in groups]
 
     async def add(count: int) -> None:
         for n in range(count):
-            station = await factories.station(groups[n % 4], tariff=tariffs[n % 4])
+            station = await factories.station(
+                groups[n % 4],
+                tariff=tariffs[n % 4],
+                connected_node="node-a" if n % 2 else None,
+                connected_at=datetime.now(UTC),
+            )
             for number in (1, 2):
-                await factories.point(station, number, sockets=2)
+                point = await factories.point(station, number, sockets=2)
+                if number == 1:
+                    await PointStatus.create(
+                        point=point, status="Charging", error_code="NoError",
+                        updated_at=datetime.now(UTC),
+                    )  # fmt: skip
 
     await add(10)
     with count_sql() as ten:
@@ -615,8 +628,10 @@ async def test_list_statements_do_not_grow_with_stations_points_and_sockets(as_a
     items = data["chargingStations"]["items"]
     assert len(items) == 100
     assert sum(len(p["sockets"]) for i in items for p in i["points"]) == 400
-    # Session lookup, count, page, groups, points, sockets, tariffs.
-    assert ten.count == 7, ten.report()
+    assert sum(i["online"] for i in items) == 50
+    assert [p["liveStatus"] is not None for p in items[0]["points"]] == [True, False]
+    # Session lookup, count, page, groups, points, sockets, point statuses, tariffs.
+    assert ten.count == 8, ten.report()
     assert hundred.count == ten.count, hundred.report()
 
 

@@ -191,13 +191,15 @@ async def nodes_holding_stations() -> list[str]:
     return [str(r) for r in rows]
 
 
-async def forget_nodes(nodes: list[str]) -> int:
-    """Stations of nodes that stopped without saying so are offline."""
+async def forget_nodes(nodes: list[str]) -> list[uuid.UUID]:
+    """Stations of nodes that stopped without saying so are offline; returns them."""
     if not nodes:
-        return 0
-    return await ChargingStation.filter(connected_node__in=nodes).update(
+        return []
+    ids = await ChargingStation.filter(connected_node__in=nodes).values_list("id", flat=True)
+    await ChargingStation.filter(id__in=list(ids), connected_node__in=nodes).update(
         connected_node=None, connected_at=None
     )
+    return [uuid.UUID(str(i)) for i in ids]
 
 
 # --- firmware, diagnostics, vendor data ------------------------------------------------------

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
 
-from tortoise.expressions import Q
+from tortoise.expressions import Case, Q, When
 from tortoise.queryset import QuerySet
 
 from domain import db
@@ -68,12 +68,14 @@ class StationSort(Enum):
     IDENTIFIER = "identifier"
     FIRMWARE = "firmware_version"
     CREATED = "created_at"
+    STATUS = "online"  # offline before online (ascending)
 
 
 @dataclass(frozen=True)
 class StationFilter:
     search: str | None = None
     group_id: str | None = None  # stations in this group's subtree
+    online: bool | None = None  # True: connected now; False: not connected; None: both
     sort: StationSort = StationSort.NAME
     descending: bool = False
 
@@ -217,6 +219,12 @@ async def list_stations(
         # A group out of scope filters like a missing one: nothing.
         query = (
             query.filter(group__path__startswith=group.path) if group else query.filter(id__in=[])
+        )
+    if filter.online is not None:
+        query = query.filter(connected_node__isnull=not filter.online)
+    if filter.sort == StationSort.STATUS:
+        query = query.annotate(
+            online=Case(When(connected_node__isnull=False, then="1"), default="0")
         )
     field = filter.sort.value
     order = [f"-{field}" if filter.descending else field]

@@ -76,6 +76,13 @@ class Socket:
         )
 
 
+@strawberry.type(description="The latest status a charging point reported over OCPP")
+class PointLiveStatus:
+    status: str = strawberry.field(description="As defined by OCPP, such as Charging")
+    error_code: str = strawberry.field(description="OCPP error type, such as NoError")
+    updated_at: datetime = strawberry.field(description="When, as the station says")
+
+
 @strawberry.type(
     name="ChargingPoint",
     description="One charging position of a station (OCPP 1.6 connectorId, 2.0.1 EVSE)",
@@ -106,6 +113,15 @@ class ChargingPoint:
     async def station(self, info: strawberry.Info) -> ChargingStation | None:
         row = await info.context.loaders.stations.station.load(self.station_id)
         return ChargingStation.from_row(row) if row else None
+
+    @strawberry.field(description="Null until the point reports a status")
+    async def live_status(self, info: strawberry.Info) -> PointLiveStatus | None:
+        row = await info.context.loaders.stations.point_status.load(self.row_id)
+        if row is None:
+            return None
+        return PointLiveStatus(
+            status=row.status, error_code=row.error_code, updated_at=row.updated_at
+        )
 
 
 @strawberry.type(name="ChargingStation", description="A physical device")
@@ -138,6 +154,10 @@ class ChargingStation:
     last_seen_at: datetime | None = strawberry.field(
         description="Last message from the station over OCPP"
     )
+    online: bool = strawberry.field(description="Connected to the central system now")
+    connected_at: datetime | None = strawberry.field(
+        description="Since when it is connected; null while offline"
+    )
     has_ocpp_password: bool = strawberry.field(
         description="Whether an OCPP (HTTP Basic) password is set; it is never shown again"
     )
@@ -168,6 +188,8 @@ class ChargingStation:
             serial_number=row.serial_number,
             firmware_version=row.firmware_version,
             last_seen_at=row.last_seen_at,
+            online=row.connected_node is not None,
+            connected_at=row.connected_at if row.connected_node is not None else None,
             has_ocpp_password=bool(row.ocpp_password_hash),
             version=row.version,
             created_at=row.created_at,
