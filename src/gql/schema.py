@@ -21,6 +21,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from gql.auth import AuthMutation
+from gql.autoconfig import AutoConfigurationMutation, AutoConfigurationQuery
 from gql.commands import CommandMutation, CommandQuery
 from gql.drivers import DriverMutation
 from gql.errors import MaskUnexpectedErrors, log
@@ -44,6 +45,7 @@ QUERY_ROOTS: tuple[type, ...] = (
     ChargingUserQuery,
     CommandQuery,
     OrganisationQuery,
+    AutoConfigurationQuery,
 )
 MUTATION_ROOTS: tuple[type, ...] = (
     AuthMutation,
@@ -56,6 +58,7 @@ MUTATION_ROOTS: tuple[type, ...] = (
     UserGroupMutation,
     CommandMutation,
     OrganisationMutation,
+    AutoConfigurationMutation,
 )
 
 Query = merge_types("Query", QUERY_ROOTS)
