@@ -24,6 +24,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from gql.auth import AuthMutation
+from gql.autoconfig import AutoConfigurationMutation, AutoConfigurationQuery
 from gql.commands import CommandMutation, CommandQuery
 from gql.drivers import DriverMutation
 from gql.errors import MaskUnexpectedErrors, log
@@ -52,6 +53,7 @@ QUERY_ROOTS: tuple[type, ...] = (
     OrganisationQuery,
     SessionQuery,
     EventQuery,
+    AutoConfigurationQuery,
 )
 MUTATION_ROOTS: tuple[type, ...] = (
     AuthMutation,
@@ -64,6 +66,7 @@ MUTATION_ROOTS: tuple[type, ...] = (
     UserGroupMutation,
     CommandMutation,
     OrganisationMutation,
+    AutoConfigurationMutation,
 )
 
 SUBSCRIPTION_ROOTS: tuple[type, ...] = (LiveSubscription,)

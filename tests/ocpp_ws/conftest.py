@@ -109,8 +109,9 @@ def mutation(call: str) -> str:
 
 
 class AnsweringStation:
-    """Answers the central system's CALLs (a payload per action, a CALLERROR, or nothing)
-    while it can still send CALLs of its own (`call`, `result`)."""
+    """Answers the central system's CALLs (a payload per action, a CALLERROR, or nothing;
+    or a function of the CALL's payload returning one of those) while it can still send
+    CALLs of its own (`call`, `result`)."""
 
     def __init__(self, station: Station, answers: dict[str, Any]) -> None:
         self.station = station
@@ -132,6 +133,8 @@ class AnsweringStation:
                 self.calls.append((action, payload))
                 self.called.set()
                 answer = self.answers.get(action, {"status": "Accepted"})
+                if callable(answer):  # an answer that depends on the payload
+                    answer = answer(payload)
                 if answer == SILENT:
                     continue
                 if answer == ERROR:

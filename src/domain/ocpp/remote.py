@@ -31,6 +31,9 @@ from domain.users.tokens import TOKEN_NOT_FOUND
 
 SESSION_NOT_FOUND = "Charging session does not exist."
 POINT_NOT_FOUND = "Charging point does not exist."
+KEY_RULE = "Configuration key must be 1 to 50 characters."
+VALUE_RULE = "Configuration value must be at most 500 characters."
+KEY_MAX, VALUE_MAX = 50, 500  # OCPP 1.6 CiString50 and CiString500
 MAX_PROFILE_ID = 1  # the one ChargePointMaxProfile evcms keeps on a station
 URL_SCHEMES = frozenset({"http", "https", "ftp", "ftps", "sftp"})
 TRIGGERS = frozenset(
@@ -111,10 +114,10 @@ async def refresh_configuration(t: Target) -> Outcome:
 async def change_configuration(t: Target, *, key: str, value: str) -> Outcome:
     sid = await station_in_scope(t.principal, t.station_id)
     key = key.strip()
-    if not key or len(key) > 50:
-        raise _invalid("Configuration key must be 1 to 50 characters.", "key")
-    if len(value) > 500:
-        raise _invalid("Configuration value must be at most 500 characters.", "value")
+    if not key or len(key) > KEY_MAX:
+        raise _invalid(KEY_RULE, "key")
+    if len(value) > VALUE_MAX:
+        raise _invalid(VALUE_RULE, "value")
     if await ConfigurationKey.exists(station_id=sid, key=key, readonly=True):
         raise DomainError(ErrorCode.INVALID_INPUT, CONFIGURATION_ERROR, "key")
 
