@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.ocpp import autoconfig, remote
-from gql.commands import command
+from domain.ocpp import autoconfig
+from gql.commands import command, target
 from gql.policy import Policy
 from gql.types.autoconfig import (
     AutoConfigurationPayload,
@@ -16,10 +16,6 @@ from gql.types.autoconfig import (
     ConfigurationRequirementInput,
     StationAutoConfiguration,
 )
-
-
-def _target(info: strawberry.Info, station_id: strawberry.ID) -> remote.Target:
-    return remote.Target(info.context.actor, station_id, info.context.services.dispatch)
 
 
 @strawberry.type
@@ -63,10 +59,10 @@ class AutoConfigurationMutation:
     async def run_auto_configuration(
         self, info: strawberry.Info, station_id: strawberry.ID
     ) -> AutoConfigurationPayload:
-        return AutoConfigurationPayload.of(await autoconfig.run(_target(info, station_id)))
+        return AutoConfigurationPayload.of(await autoconfig.run(target(info, station_id)))
 
     @command("Fix all: re-apply only the profile keys that are not applied", "station.configure")
     async def fix_auto_configuration(
         self, info: strawberry.Info, station_id: strawberry.ID
     ) -> AutoConfigurationPayload:
-        return AutoConfigurationPayload.of(await autoconfig.fix(_target(info, station_id)))
+        return AutoConfigurationPayload.of(await autoconfig.fix(target(info, station_id)))

@@ -24,7 +24,8 @@ from gql.types.commands import (
 from gql.types.common import PageInput, page_of
 
 
-def _target(info: strawberry.Info, station_id: strawberry.ID) -> remote.Target:
+def target(info: strawberry.Info, station_id: strawberry.ID) -> remote.Target:
+    """Who asks, about which station, and the dispatcher that reaches it."""
     return remote.Target(info.context.actor, station_id, info.context.services.dispatch)
 
 
@@ -39,7 +40,7 @@ async def _run(
     operation: Callable[..., Awaitable[commands.Outcome]],
     **arguments: Any,
 ) -> RemoteCommandPayload:
-    return _payload(await operation(_target(info, station_id), **arguments))
+    return _payload(await operation(target(info, station_id), **arguments))
 
 
 def command(description: str, action: str = "station.command") -> Any:
