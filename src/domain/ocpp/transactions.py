@@ -155,9 +155,54 @@ async def record_meter_values(
     *, station_id: uuid.UUID, connector_id: int, transaction_id: int | None, samples: list[Sample]
 ) -> None:
     """Store every sampled value, linked to the session when its transaction is known."""
-    session = await _session(station_id, transaction_id)
-    connector = session.connector_id if session and connector_id == 0 else connector_id
-    await _store(station_id, connector, session.id if session else None, samples)
+    report = MeterReport(station_id, connector_id, transaction_id, samples, datetime.now(UTC))
+    await record_meter_values_many([report])
+
+
+@dataclass(frozen=True)
+class MeterReport:
+    """One MeterValues message: its samples, and when we received it."""
+
+    station_id: uuid.UUID
+    connector_id: int
+    transaction_id: int | None
+    samples: list[Sample]
+    received_at: datetime
+
+
+# One statement for the samples of many messages: each row finds its session by (station,
+# transaction id); connector 0 in a transaction's MeterValues means the session's connector.
+_INSERT_SAMPLES = """
+INSERT INTO meter_sample (id, station_id, session_id, connector_id, sampled_at, measurand,
+                          value, unit, context, phase, location, received_at)
+SELECT v.id, v.station_id, s.id,
+       CASE WHEN v.connector_id = 0 AND s.id IS NOT NULL THEN s.connector_id
+            ELSE v.connector_id END,
+       v.sampled_at, v.measurand, v.value, v.unit, v.context, v.phase, v.location, v.received_at
+FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::int[], $5::timestamptz[], $6::text[],
+            $7::numeric[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])
+     AS v(id, station_id, transaction_id, connector_id, sampled_at, measurand, value, unit,
+          context, phase, location, received_at)
+LEFT JOIN charging_session s ON s.station_id = v.station_id AND s.transaction_id = v.transaction_id
+"""
+
+
+async def record_meter_values_many(reports: list[MeterReport]) -> int:
+    """Store the samples of many MeterValues messages (of any stations) at once, each linked
+    to its session when its transaction is known; returns how many were stored."""
+    columns: list[list[Any]] = [[] for _ in range(12)]
+    for report in reports:
+        for s in report.samples:
+            row = (
+                uuid.uuid4(), report.station_id, report.transaction_id, report.connector_id,
+                _utc(s.sampled_at), s.measurand or ENERGY_REGISTER, s.value, s.unit, s.context,
+                s.phase, s.location, _utc(report.received_at),
+            )  # fmt: skip
+            for column, value in zip(columns, row, strict=True):
+                column.append(value)
+    if not columns[0]:
+        return 0
+    return await db.execute(_INSERT_SAMPLES, *columns)
 
 
 @dataclass(frozen=True)
