@@ -5,7 +5,7 @@
 Uses DATABASE_URL / REDIS_URL when set, embedded PostgreSQL and Redis under var/bench
 otherwise. Creates a database evcms_bench_<random> (migrated, dropped at the end) and seeds
 an organisation `bench` with N active stations BENCH-00001... sharing one OCPP password
-(hashed once), one charging point each, and a charging user whose token may charge at all.
+(hashed once, as setStationPassword stores it), one charging point each, and a charging user whose token may charge at all.
 
 Then it starts both servers as subprocesses on uvloop:
 
@@ -145,7 +145,7 @@ def run_loop(coroutine: Any) -> Any:
 async def seed(url: str, stations: int) -> None:
     """The organisation, N stations with one password hash, a point each, and a driver."""
     from domain.groups import service as groups
-    from domain.operators.passwords import hash_password
+    from domain.operators.passwords import hash_secret
     from domain.organisations.models import Organisation
     from domain.stations.models import ChargingPoint, ChargingStation, StationState
     from domain.users.models import AccessRight, ChargingUser, Token
@@ -155,7 +155,7 @@ async def seed(url: str, stations: int) -> None:
     try:
         org = await Organisation.create(name="Bench", slug=ORGANISATION)
         root = await groups.create_root(organisation=org, name="Bench")
-        digest = hash_password(PASSWORD)
+        digest = hash_secret(PASSWORD)  # as setStationPassword stores it
         rows = [
             ChargingStation(
                 organisation_id=org.id,

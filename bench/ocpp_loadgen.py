@@ -90,12 +90,13 @@ class Link(asyncio.Protocol):
             status = bytes(self.buffer[:end]).split(b"\r\n", 1)[0]
             del self.buffer[: end + 4]
             if b" 101 " not in status + b" ":
-                self.opened.set_exception(ConnectionError(status.decode(errors="replace")))
-                assert self.transport is not None
+                if not self.opened.done():  # not given up on already
+                    self.opened.set_exception(ConnectionError(status.decode(errors="replace")))
                 self.transport.close()
                 return
             self.open = True
-            self.opened.set_result(None)
+            if not self.opened.done():
+                self.opened.set_result(None)
         self._frames()
 
     def _frames(self) -> None:
