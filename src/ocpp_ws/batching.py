@@ -25,6 +25,8 @@ from domain.ocpp import service, transactions
 log = logging.getLogger("evcms.ocpp")
 
 MAX_BATCH = 2000  # messages in one transaction
+# Transactions in flight at once: one commits while the next is built and sent.
+CONCURRENT_BATCHES = 2
 
 
 @dataclass
@@ -53,6 +55,8 @@ class GroupCommit:
         self._loop = asyncio.get_running_loop()
         self._pending: list[_Write] = []
         self._wakeup = asyncio.Event()
+        self._slots = asyncio.Semaphore(CONCURRENT_BATCHES)
+        self._writing: set[asyncio.Task[None]] = set()
         # A context of its own: the writer must not inherit a caller's transaction.
         self._task = self._loop.create_task(self._run(), context=contextvars.Context())
         self.batches = 0  # how many transactions it committed (for tests and benchmarks)
@@ -76,8 +80,17 @@ class GroupCommit:
             await self._wakeup.wait()
             self._wakeup.clear()
             while self._pending:
+                await self._slots.acquire()
                 batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-                await self._write(batch)
+                task = self._loop.create_task(self._write_and_free(batch))
+                self._writing.add(task)
+                task.add_done_callback(self._writing.discard)
+
+    async def _write_and_free(self, batch: list[_Write]) -> None:
+        try:
+            await self._write(batch)
+        finally:
+            self._slots.release()
 
     async def _write(self, batch: list[_Write]) -> None:
         try:

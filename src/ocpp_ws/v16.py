@@ -90,15 +90,16 @@ def samples(meter_value: list[dict[str, Any]]) -> list[transactions.Sample]:
                 ) from None
             if not value.is_finite():
                 raise PropertyConstraintViolationError(description="value is not finite")
+            get = sampled.get
             found.append(
                 transactions.Sample(
-                    sampled_at=at,
-                    value=value,
-                    measurand=sampled.get("measurand") or transactions.ENERGY_REGISTER,
-                    unit=sampled.get("unit") or "",
-                    context=sampled.get("context") or "",
-                    phase=sampled.get("phase") or "",
-                    location=sampled.get("location") or "",
+                    at,
+                    value,
+                    get("measurand") or transactions.ENERGY_REGISTER,
+                    get("unit") or "",
+                    get("context") or "",
+                    get("phase") or "",
+                    get("location") or "",
                 )
             )
     return found

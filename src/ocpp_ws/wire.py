@@ -13,24 +13,40 @@ import dataclasses
 import decimal
 import inspect
 import json
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from ocpp.charge_point import camel_to_snake_case, remove_nones, snake_to_camel_case
 
+_SNAKE: dict[str, str] = {}
+_SNAKE_MAX = 4096  # keys come from stations: remember a bounded number of them
 
-@lru_cache(maxsize=4096)
+
 def snake(key: str) -> str:
     """One camelCase key in snake_case, by the library's own rules."""
-    return next(iter(camel_to_snake_case({key: None})))
+    found = _SNAKE.get(key)
+    if found is None:
+        found = next(iter(camel_to_snake_case({key: None})))
+        if len(_SNAKE) < _SNAKE_MAX:
+            _SNAKE[key] = found
+    return found
 
 
 def snake_keys(data: Any) -> Any:
-    """`camel_to_snake_case` with each key converted once per process."""
-    if isinstance(data, dict):
-        return {snake(k) if isinstance(k, str) else k: snake_keys(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [snake_keys(v) for v in data]
+    """`camel_to_snake_case` with each key converted once per process (the hot loop of a
+    MeterValues: plain loops and exact type checks, subclasses taking the slower way)."""
+    kind = type(data)
+    if kind is dict or (kind is not list and isinstance(data, dict)):
+        out = {}
+        get = _SNAKE.get
+        for key, value in data.items():
+            inner = type(value)
+            out[get(key) or (snake(key) if isinstance(key, str) else key)] = (
+                value if inner is str or inner is int else snake_keys(value)
+            )
+        return out
+    if kind is list or isinstance(data, list):
+        return [snake_keys(value) for value in data]
     return data
 
 
