@@ -49,12 +49,19 @@ class Connector:
         self.id_tag = id_tag
         self.soc = self.random.uniform(15.0, 60.0)
         self.capacity_wh = self.random.choice(BATTERIES_WH)
-        self.stop_reason = "Local"
-        self._stop.clear()
 
     def end(self) -> None:
         self.transaction_id = None
         self.power_w = 0.0
+
+    def ready(self) -> None:
+        """A new session is about to start: no interruption pending."""
+        self.stop_reason = "Local"
+        self._stop.clear()
+
+    @property
+    def interrupted(self) -> bool:
+        return self._stop.is_set()
 
     def interrupt(self, reason: str) -> None:
         """End the running session early (RemoteStop, unlock, reset, shutdown)."""

@@ -92,6 +92,8 @@ class SimulatedStation(OcppClient):
         self.meter_interval = self.settings.meter_interval  # ChangeConfiguration may change it
         self.reboot_requested: str | None = None  # "Soft" / "Hard" after an accepted Reset
         self._rebooting = asyncio.Event()
+        self.stopping = False  # finishing: no new sessions
+        self._charging: set[asyncio.Task[Any]] = set()  # the tasks running a session
 
     def answer_call(self, action: str, payload: dict[str, Any]) -> answers.Answer:
         return answers.answer(self, action, payload)
@@ -208,11 +210,18 @@ class SimulatedStation(OcppClient):
         MeterValues until it ends (time is up, RemoteStop, unlock), StopTransaction."""
         connector = self.connectors[number]
         connector.busy = True
+        connector.ready()
+        task = asyncio.current_task()
+        if task is not None:
+            self._charging.add(task)
         try:
             tag = id_tag or self.settings.id_tag
             if not remote and await self.authorize(tag) != "Accepted":
                 return
             await self.send_status(number, "Preparing")
+            if self.stopping or connector.interrupted:  # unplugged before it started
+                await self.send_status(number, "Available")
+                return
             if await self.start_transaction(number, tag) is None:
                 await self.send_status(number, "Available")
                 return
@@ -226,6 +235,8 @@ class SimulatedStation(OcppClient):
             await self.send_status(number, "Available")
         finally:
             connector.busy = False
+            if task is not None:
+                self._charging.discard(task)
 
     async def _heartbeats(self) -> None:
         while True:
@@ -235,15 +246,18 @@ class SimulatedStation(OcppClient):
     async def _sessions(self, number: int) -> None:
         connector = self.connectors[number]
         await asyncio.sleep(self.random.uniform(0, self.settings.pause_seconds))
-        while True:
+        while not self.stopping:
             if not connector.busy and connector.available:
                 await self.charge(number)
+            if self.stopping:
+                return
             await asyncio.sleep(self.settings.pause_seconds * self.random.uniform(0.5, 1.5))
 
     async def run_once(self, stop: asyncio.Event) -> None:
         """Connect, boot until Accepted, report, then heartbeat and charge until `stop` or
         the connection ends; on `stop`, end open transactions and close."""
         await self.connect()
+        self.stopping = False
         try:
             while await self.boot() != "Accepted":
                 if await _wait(stop, self.closed, timeout=self.heartbeat_interval):
@@ -268,10 +282,16 @@ class SimulatedStation(OcppClient):
         self._rebooting.set()
 
     async def finish(self, reason: str) -> None:
-        """End every open transaction (before a shutdown or a reset)."""
+        """End every session (before a shutdown or a reset): each stops its transaction
+        with `reason`; whatever is left after the call timeout is cancelled."""
+        self.stopping = True
+        for connector in self.connectors.values():
+            connector.interrupt(reason)
+        charging = [t for t in self._charging if t is not asyncio.current_task()]
+        if charging:
+            await asyncio.wait(charging, timeout=self.call_timeout)
         self._cancel_tasks()
         for number, connector in self.connectors.items():
-            connector.interrupt(reason)
             if connector.transaction_id is not None:
                 with contextlib.suppress(CallError, TimeoutError, ConnectionError):
                     await self.stop_transaction(number, reason)
