@@ -24,9 +24,12 @@ from domain.ocpp import service, transactions
 
 log = logging.getLogger("evcms.ocpp")
 
-MAX_BATCH = 2000  # messages in one transaction
-# Transactions in flight at once: one commits while the next is built and sent.
-CONCURRENT_BATCHES = 2
+# Messages in one transaction, and transactions in flight. Stations answered together send
+# again together: without a cap each batch would hold all of them, and the database and this
+# process would take turns idling; with it, batches overlap (one commits, the next is sent,
+# the answers of a third are being handled).
+MAX_BATCH = 500
+CONCURRENT_BATCHES = 3
 
 
 @dataclass
