@@ -5,12 +5,14 @@
 Uses DATABASE_URL / REDIS_URL when set, embedded PostgreSQL and Redis under var/bench
 otherwise. Creates a database evcms_bench_<random> (migrated, dropped at the end) and seeds
 an organisation `bench` with N active stations BENCH-00001... sharing one OCPP password
-(hashed once, as setStationPassword stores it), one charging point each, and a charging user whose token may charge at all.
+(hashed once, as setStationPassword stores it), one charging point each, and a charging
+user whose token may charge at all.
 
 Then it starts both servers as subprocesses on uvloop:
 
 * `bare`: raw `websockets` + `json` answering every CALL with a fixed answer (no validation,
-  no database), the ceiling of Python websockets on this machine;
+  no database), the ceiling of Python websockets on this machine (with the garbage
+  collector settings of `evcms serve`);
 * `evcms`: the evcms app as `evcms serve` runs it (its uvicorn configuration and logging,
   production settings): every message validated and persisted before it is answered;
 
@@ -123,6 +125,9 @@ def serve_bare(port: int) -> None:
         return None
 
     async def main() -> None:
+        from evcms.tuning import tune_gc
+
+        tune_gc()  # as evcms serve does
         async with serve(
             handler, HOST, port, subprotocols=[Subprotocol("ocpp1.6")], process_request=health
         ):

@@ -358,9 +358,12 @@ def _uvicorn(settings: Settings, host: str, port: int, *, worker: bool) -> Any:
     import uvicorn
 
     from evcms.app import create_app
+    from evcms.tuning import tune_gc
 
+    app = create_app(settings, worker=worker)
+    tune_gc()
     config = uvicorn.Config(
-        create_app(settings, worker=worker),
+        app,
         host=host,
         port=port,
         lifespan="on",
