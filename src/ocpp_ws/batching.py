@@ -28,8 +28,8 @@ log = logging.getLogger("evcms.ocpp")
 # again together: without a cap each batch would hold all of them, and the database and this
 # process would take turns idling; with it, batches overlap (one commits, the next is sent,
 # the answers of a third are being handled).
-MAX_BATCH = 500
-CONCURRENT_BATCHES = 3
+MAX_BATCH = 1000
+CONCURRENT_BATCHES = 4
 
 
 @dataclass

@@ -76,12 +76,15 @@ def id_tag_info(decision: Authorization) -> IdTagInfo:
     )
 
 
-def samples(meter_value: list[dict[str, Any]]) -> list[transactions.Sample]:
-    """Every sampled value of OCPP 1.6 meterValue entries (keys already snake_case)."""
+def samples(
+    meter_value: list[dict[str, Any]], sampled_key: str = "sampled_value"
+) -> list[transactions.Sample]:
+    """Every sampled value of OCPP 1.6 meterValue entries (snake_case keys, or as on the
+    wire with `sampled_key="sampledValue"`: the other keys are single words)."""
     found = []
     for entry in meter_value:
         at = parse_time(entry["timestamp"], "timestamp")
-        for sampled in entry["sampled_value"]:
+        for sampled in entry[sampled_key]:
             try:
                 value = Decimal(sampled["value"])
             except ArithmeticError:
@@ -114,6 +117,29 @@ class ChargePoint16(ChargePoint):
         super().__init__(identifier, connection)
         self.station_id = station_id
         self.organisation_id = organisation_id
+        # What every station sends all the time takes the short way (wire.route_hot),
+        # unless an @after handler wants the library's.
+        hot = {"MeterValues": self._hot_meter_values, "Heartbeat": self._hot_heartbeat}
+        self._hot = {a: h for a, h in hot.items() if "_after_action" not in self.route_map[a]}
+
+    async def route_message(self, raw_msg: Any) -> None:
+        if not await wire.route_hot(self, raw_msg, self._hot, self._validated):
+            await super().route_message(raw_msg)
+
+    def _validated(self, action: str, payload: Any) -> None:
+        try:
+            validate(VERSION, action, payload)
+        except ValidationFailure as failure:
+            raise SchemaViolation(failure) from None
+
+    async def _hot_meter_values(self, payload: dict[str, Any]) -> dict[str, Any]:
+        found = samples(payload["meterValue"], "sampledValue")
+        await self.store_meter_values(payload["connectorId"], payload.get("transactionId"), found)
+        return {}
+
+    async def _hot_heartbeat(self, payload: dict[str, Any]) -> dict[str, Any]:
+        answer: dict[str, Any] = wire.to_wire(await self.on_heartbeat())
+        return answer
 
     async def _handle_call(self, msg: Any) -> None:
         # OCPP-J 1.6 section 4.2.3: NotImplemented for an action not known, NotSupported for
@@ -128,12 +154,9 @@ class ChargePoint16(ChargePoint):
                 description="Requested Action is not known by receiver",
                 details={"cause": f"{msg.action} is not an OCPP 1.6 action"},
             )
-        try:
-            # Our compiled validator instead of the library's (same pass or fail, faster),
-            # for the error codes OCPP-J 1.6 gives each failure.
-            validate(VERSION, msg.action, msg.payload)
-        except ValidationFailure as failure:
-            raise SchemaViolation(failure) from None
+        # Our compiled validator instead of the library's (same pass or fail, faster), for
+        # the error codes OCPP-J 1.6 gives each failure.
+        self._validated(msg.action, msg.payload)
         handlers = self.route_map[msg.action]
         if "_on_action" in handlers and handlers.get("_skip_schema_validation"):
             await wire.handle(self, msg, handlers)  # the library's steps, cheaper
@@ -240,17 +263,22 @@ class ChargePoint16(ChargePoint):
         transaction_id: int | None = None,
         **_: Any,
     ) -> call_result.MeterValues:
+        await self.store_meter_values(connector_id, transaction_id, samples(meter_value))
+        return call_result.MeterValues()
+
+    async def store_meter_values(
+        self, connector_id: int, transaction_id: int | None, found: list[transactions.Sample]
+    ) -> None:
+        """Committed with the other stations' MeterValues of the moment, before the answer."""
         now = datetime.now(UTC)
         report = transactions.MeterReport(
             station_id=self.station_id,
             connector_id=connector_id,
             transaction_id=transaction_id,
-            samples=samples(meter_value),
+            samples=found,
             received_at=now,
         )
-        # Committed with the other stations' MeterValues of the moment, before the answer.
         await batching.writer().write(station_id=self.station_id, seen_at=now, report=report)
-        return call_result.MeterValues()
 
     @on(Action.stop_transaction, skip_schema_validation=True)
     async def on_stop_transaction(

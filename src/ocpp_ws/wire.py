@@ -2,7 +2,9 @@
 (keys to snake_case, the handler, its dataclass answer to camelCase without the unset
 fields, CALLRESULT or CALLERROR, then the `@after` handler), but without the library's
 per-message costs: key conversion memoised per key, handler signatures looked at once, the
-answer serialised field by field with each dataclass's wire names worked out once.
+answer serialised field by field with each dataclass's wire names worked out once. And
+`route_hot`: the few messages every station sends all the time, parsed once and handled in
+wire form without the library's layers.
 
 The wire form is exactly the library's: tests compare both on every answer type."""
 
@@ -13,10 +15,14 @@ import dataclasses
 import decimal
 import inspect
 import json
+from collections.abc import Awaitable, Callable, Mapping
 from functools import cache
 from typing import Any
 
 from ocpp.charge_point import camel_to_snake_case, remove_nones, snake_to_camel_case
+from ocpp.messages import Call
+
+Hot = Mapping[str, Callable[[Any], Awaitable[dict[str, Any]]]]
 
 _SNAKE: dict[str, str] = {}
 _SNAKE_MAX = 4096  # keys come from stations: remember a bounded number of them
@@ -123,3 +129,33 @@ async def handle(charge_point: Any, msg: Any, handlers: dict[str, Any]) -> None:
             task = asyncio.ensure_future(followed)
             _after_tasks.add(task)
             task.add_done_callback(_after_tasks.discard)
+
+
+async def route_hot(
+    charge_point: Any, raw: Any, hot: Hot, check: Callable[[str, Any], None]
+) -> bool:
+    """A CALL of an action in `hot` (the messages every station sends all the time): checked
+    with `check`, answered with what its handler returns for the wire-form payload, errors
+    answered and logged as the library does. False for anything else, left to the library
+    (which parses it again: nothing else is frequent)."""
+    try:
+        message = json.loads(raw)
+    except (TypeError, ValueError):
+        return False
+    if type(message) is not list or len(message) != 4 or message[0] != 2:
+        return False
+    action = message[2]
+    handler = hot.get(action) if type(action) is str else None
+    if handler is None:
+        return False
+    unique_id, payload = message[1], message[3]
+    try:
+        check(action, payload)
+        answer = await handler(payload)
+    except Exception as error:
+        msg = Call(unique_id, action, payload)
+        charge_point.logger.exception("Error while handling request '%s'", msg)
+        await charge_point._send(msg.create_call_error(error).to_json())
+        return True
+    await charge_point._send(call_result(unique_id, answer))
+    return True
