@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from ocpp.exceptions import NotImplementedError as ActionUnknown
@@ -117,29 +118,6 @@ class ChargePoint16(ChargePoint):
         super().__init__(identifier, connection)
         self.station_id = station_id
         self.organisation_id = organisation_id
-        # What every station sends all the time takes the short way (wire.route_hot),
-        # unless an @after handler wants the library's.
-        hot = {"MeterValues": self._hot_meter_values, "Heartbeat": self._hot_heartbeat}
-        self._hot = {a: h for a, h in hot.items() if "_after_action" not in self.route_map[a]}
-
-    async def route_message(self, raw_msg: Any) -> None:
-        if not await wire.route_hot(self, raw_msg, self._hot, self._validated):
-            await super().route_message(raw_msg)
-
-    def _validated(self, action: str, payload: Any) -> None:
-        try:
-            validate(VERSION, action, payload)
-        except ValidationFailure as failure:
-            raise SchemaViolation(failure) from None
-
-    async def _hot_meter_values(self, payload: dict[str, Any]) -> dict[str, Any]:
-        found = samples(payload["meterValue"], "sampledValue")
-        await self.store_meter_values(payload["connectorId"], payload.get("transactionId"), found)
-        return {}
-
-    async def _hot_heartbeat(self, payload: dict[str, Any]) -> dict[str, Any]:
-        answer: dict[str, Any] = wire.to_wire(await self.on_heartbeat())
-        return answer
 
     async def _handle_call(self, msg: Any) -> None:
         # OCPP-J 1.6 section 4.2.3: NotImplemented for an action not known, NotSupported for
@@ -162,6 +140,32 @@ class ChargePoint16(ChargePoint):
             await wire.handle(self, msg, handlers)  # the library's steps, cheaper
         else:
             await super()._handle_call(msg)
+
+    @cached_property
+    def _hot(self) -> wire.Hot:
+        """What every station sends all the time takes the short way (wire.route_hot),
+        unless an @after handler wants the library's."""
+        hot = {"MeterValues": self._hot_meter_values, "Heartbeat": self._hot_heartbeat}
+        return {a: h for a, h in hot.items() if "_after_action" not in self.route_map[a]}
+
+    async def route_message(self, raw_msg: Any) -> None:
+        if not await wire.route_hot(self, raw_msg, self._hot, self._validated):
+            await super().route_message(raw_msg)
+
+    def _validated(self, action: str, payload: Any) -> None:
+        try:
+            validate(VERSION, action, payload)
+        except ValidationFailure as failure:
+            raise SchemaViolation(failure) from None
+
+    async def _hot_meter_values(self, payload: dict[str, Any]) -> dict[str, Any]:
+        found = samples(payload["meterValue"], "sampledValue")
+        await self.store_meter_values(payload["connectorId"], payload.get("transactionId"), found)
+        return {}
+
+    async def _hot_heartbeat(self, payload: dict[str, Any]) -> dict[str, Any]:
+        answer: dict[str, Any] = wire.to_wire(await self.on_heartbeat())
+        return answer
 
     @on(Action.boot_notification, skip_schema_validation=True)
     async def on_boot_notification(
