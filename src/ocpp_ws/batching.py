@@ -15,8 +15,8 @@ import asyncio
 import contextvars
 import logging
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from tortoise.transactions import in_transaction
 
@@ -28,16 +28,15 @@ log = logging.getLogger("evcms.ocpp")
 # again together: without a cap each batch would hold all of them, and the database and this
 # process would take turns idling; with it, batches overlap (one commits, the next is sent,
 # the answers of a third are being handled).
-MAX_BATCH = 1000
-CONCURRENT_BATCHES = 4
+MAX_BATCH = 500
+CONCURRENT_BATCHES = 3
 
 
-@dataclass
-class _Write:
+class _Write(NamedTuple):
     station_id: uuid.UUID
     seen_at: datetime
     report: transactions.MeterReport | None
-    done: asyncio.Future[None] = field(repr=False)
+    done: asyncio.Future[None]
 
 
 async def _commit(writes: list[_Write]) -> None:
