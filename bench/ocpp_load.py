@@ -1,6 +1,6 @@
 """OCPP 1.6J load on the evcms server against a bare websocket server, in one run.
 
-    python bench/ocpp_load.py [--stations 5000] [--seconds 10] [--rounds 2] [--rate 1000]
+    python bench/ocpp_load.py [--stations 5000] [--seconds 10] [--rounds 4] [--rate 1000]
 
 Uses DATABASE_URL / REDIS_URL when set, embedded PostgreSQL and Redis under var/bench
 otherwise. Creates a database evcms_bench_<random> (migrated, dropped at the end) and seeds
@@ -228,6 +228,9 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
     return {
         "connect_and_boot_seconds": result["connect_and_boot"]["seconds"],
         "meter_values_per_second": result.get("saturation", {}).get("messages_per_second"),
+        "server_cpu_us_per_meter_values": result.get("saturation", {}).get(
+            "server_cpu_us_per_message"
+        ),
         "p50_ms_at_fixed_rate": result.get("fixed_rate", {}).get("p50_ms"),
         "p99_ms_at_fixed_rate": result.get("fixed_rate", {}).get("p99_ms"),
         "kib_per_idle_connection": result["memory"]["kib_per_idle_connection"],
@@ -299,7 +302,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stations", type=int, default=5000, help="stations (5000)")
     parser.add_argument("--seconds", type=float, default=10, help="each measured phase (10)")
-    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds (2)")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds (4)")
     parser.add_argument("--warmup", type=float, default=1, help="before each round (1)")
     parser.add_argument("--rate", type=float, default=1000, help="fixed MeterValues/s (1000)")
     parser.add_argument("--window", type=int, default=0, help="most in flight (0: stations)")

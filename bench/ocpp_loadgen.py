@@ -150,13 +150,22 @@ async def ask(link: Link, data: bytes) -> bytes:
     return await asyncio.wait_for(answer, ANSWER_SECONDS)
 
 
+def stolen_seconds() -> float:
+    """CPU time the hypervisor gave to others, all CPUs (steal in /proc/stat)."""
+    with open("/proc/stat") as stat:
+        fields = stat.readline().split()
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
+
+
 class Meter:
-    """Wall time, and this process's and the server's CPU time, over one phase."""
+    """Wall time, this process's and the server's CPU time, and the CPU time stolen from
+    this machine, over one phase."""
 
     def __init__(self, server_pid: int) -> None:
         self.server_pid = server_pid
         self.wall, self.cpu = time.perf_counter(), time.process_time()
         self.server_cpu = cpu_seconds(server_pid)
+        self.stolen = stolen_seconds()
 
     def report(self) -> dict[str, float]:
         wall = time.perf_counter() - self.wall
@@ -164,6 +173,7 @@ class Meter:
             "seconds": round(wall, 3),
             "generator_cpu_share": round((time.process_time() - self.cpu) / wall, 3),
             "server_cpu_share": round((cpu_seconds(self.server_pid) - self.server_cpu) / wall, 3),
+            "stolen_cpu_share": round((stolen_seconds() - self.stolen) / wall, 3),
         }
 
 
@@ -308,7 +318,7 @@ def combined(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """Rounds of one phase as one: sums, and CPU shares weighted by time."""
     seconds = sum(r["seconds"] for r in rounds)
     out: dict[str, Any] = {"seconds": round(seconds, 3)}
-    for share in ("generator_cpu_share", "server_cpu_share"):
+    for share in ("generator_cpu_share", "server_cpu_share", "stolen_cpu_share"):
         out[share] = round(sum(r[share] * r["seconds"] for r in rounds) / seconds, 3)
     for count in ("answers", "errors", "skipped_busy", "answered_in_time"):
         if count in rounds[0]:
@@ -319,6 +329,8 @@ def combined(rounds: list[dict[str, Any]]) -> dict[str, Any]:
 def saturation_report(rounds: list[dict[str, Any]], window: int) -> dict[str, Any]:
     out = combined(rounds)
     out["messages_per_second"] = round(out["answers"] / out["seconds"], 1)
+    cpu = out["server_cpu_share"] * out["seconds"]
+    out["server_cpu_us_per_message"] = round(1e6 * cpu / max(1, out["answers"]), 1)
     out["per_round"] = [round(r["answers"] / r["seconds"], 1) for r in rounds]
     out["in_flight"] = window
     return out
