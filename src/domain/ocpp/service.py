@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from domain import db
 from domain.errors import DomainError
 from domain.ocpp.commands import note_progress
 from domain.ocpp.models import DataTransferRecord, EventKind, PointStatus, StationEvent
@@ -96,6 +97,20 @@ async def station_state(*, station_id: uuid.UUID) -> StationState | None:
 async def record_seen(*, station_id: uuid.UUID, at: datetime) -> None:
     """The station is alive (Heartbeat)."""
     await ChargingStation.filter(id=station_id).update(last_seen_at=_utc(at))
+
+
+async def record_seen_many(seen: dict[uuid.UUID, datetime]) -> None:
+    """Many stations are alive: each one's last-seen time, in one statement (never moved
+    back by an older report)."""
+    if not seen:
+        return
+    await db.execute(
+        "UPDATE charging_station AS c SET last_seen_at = v.at"
+        " FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, at)"
+        " WHERE c.id = v.id AND (c.last_seen_at IS NULL OR c.last_seen_at < v.at)",
+        list(seen),
+        [_utc(at) for at in seen.values()],
+    )
 
 
 @dataclass(frozen=True)

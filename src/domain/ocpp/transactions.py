@@ -5,11 +5,12 @@ StopTransaction will ever end. Services never commit: callers run each in one tr
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from tortoise.expressions import Q
 
@@ -31,9 +32,8 @@ def _utc(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
-@dataclass(frozen=True)
-class Sample:
-    """One sampled value, at the station's own time."""
+class Sample(NamedTuple):
+    """One sampled value, at the station's own time (a tuple: stations send many)."""
 
     sampled_at: datetime
     value: Decimal
@@ -163,9 +163,76 @@ async def record_meter_values(
     *, station_id: uuid.UUID, connector_id: int, transaction_id: int | None, samples: list[Sample]
 ) -> None:
     """Store every sampled value, linked to the session when its transaction is known."""
-    session = await _session(station_id, transaction_id)
-    connector = session.connector_id if session and connector_id == 0 else connector_id
-    await _store(station_id, connector, session.id if session else None, samples)
+    report = MeterReport(station_id, connector_id, transaction_id, samples, datetime.now(UTC))
+    await record_meter_values_many([report])
+
+
+class MeterReport(NamedTuple):
+    """One MeterValues message: its samples, and when we received it (a tuple: there are
+    thousands a second)."""
+
+    station_id: uuid.UUID
+    connector_id: int
+    transaction_id: int | None
+    samples: list[Sample]
+    received_at: datetime
+
+
+# One statement for the samples of many messages: each message finds its session by
+# (station, transaction id); connector 0 in a transaction's MeterValues means the session's
+# connector. The per-sample columns travel as JSON arrays of text: asyncpg encodes a long
+# array element by element (checking each for nesting), json.dumps does it at C speed.
+_INSERT_SAMPLES = """
+WITH m AS (
+    SELECT r.n, r.station_id, r.received_at, s.id AS session_id,
+           CASE WHEN r.connector_id = 0 AND s.id IS NOT NULL THEN s.connector_id
+                ELSE r.connector_id END AS connector_id
+    FROM unnest($1::uuid[], $2::bigint[], $3::int[], $4::timestamptz[])
+         WITH ORDINALITY AS r(station_id, transaction_id, connector_id, received_at, n)
+    LEFT JOIN charging_session s
+           ON s.station_id = r.station_id AND s.transaction_id = r.transaction_id
+), v AS (
+    SELECT (r->>0)::bigint AS n, (r->>1)::timestamptz AS sampled_at, r->>2 AS measurand,
+           (r->>3)::numeric AS value, r->>4 AS unit, r->>5 AS context, r->>6 AS phase,
+           r->>7 AS location
+    FROM jsonb_array_elements($5::jsonb) AS e(r)
+)
+INSERT INTO meter_sample (id, station_id, session_id, connector_id, sampled_at, measurand,
+                          value, unit, context, phase, location, received_at)
+SELECT gen_random_uuid(), m.station_id, m.session_id, m.connector_id, v.sampled_at,
+       v.measurand, v.value, v.unit, v.context, v.phase, v.location, m.received_at
+FROM v JOIN m ON m.n = v.n
+"""
+
+
+async def record_meter_values_many(reports: list[MeterReport]) -> int:
+    """Store the samples of many MeterValues messages (of any stations) at once, each linked
+    to its session when its transaction is known; returns how many were stored."""
+    numbered = [(n, s) for n, report in enumerate(reports, 1) for s in report.samples]
+    if not numbered:
+        return 0
+    stamps: dict[datetime, str] = {}  # the samples of one reading share their time
+    for _, s in numbered:
+        if s.sampled_at not in stamps:
+            stamps[s.sampled_at] = _aware(s.sampled_at).isoformat()
+    rows = [
+        (n, stamps[s.sampled_at], s.measurand or ENERGY_REGISTER, str(s.value), s.unit,
+         s.context, s.phase, s.location)
+        for n, s in numbered
+    ]  # fmt: skip
+    return await db.execute(
+        _INSERT_SAMPLES,
+        [r.station_id for r in reports],
+        [r.transaction_id for r in reports],
+        [r.connector_id for r in reports],
+        [_aware(r.received_at) for r in reports],
+        json.dumps(rows, separators=(",", ":")),
+    )
+
+
+def _aware(at: datetime) -> datetime:
+    """Any zone will do for timestamptz; a naive time is UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
 from argon2 import PasswordHasher
@@ -44,6 +45,25 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
+
+
+SECRET_SCHEME = "sha256$"
+
+
+def hash_secret(secret: str) -> str:
+    """The stored form of a secret the system generated with `secrets` (a station's OCPP
+    password: 192 random bits). Nothing there to guess, so a slow KDF protects nothing and
+    SHA-256 suffices, as for session tokens; argon2 stays for passwords people choose."""
+    return SECRET_SCHEME + hashlib.sha256(secret.encode()).hexdigest()
+
+
+def is_fast_secret(stored: str | None) -> bool:
+    return bool(stored) and str(stored).startswith(SECRET_SCHEME)
+
+
+def verify_secret(stored: str, secret: str) -> bool:
+    """For a `hash_secret` hash (constant time)."""
+    return hmac.compare_digest(stored.encode(), hash_secret(secret).encode())
 
 
 def generate_password() -> str:

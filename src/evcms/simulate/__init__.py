@@ -1,0 +1,1 @@
+"""Simulated OCPP charging stations (`evcms simulate`, tests and benchmarks use them)."""
