@@ -29,6 +29,7 @@ log = logging.getLogger("evcms.ocpp")
 DEFAULT_TIMEOUT = 30.0  # seconds to wait for the station's answer
 _timeout = DEFAULT_TIMEOUT
 GIVEN_UP = "The command was given up on before it was sent."
+ANSWER_GRACE = 0.5  # seconds
 
 
 def configure(*, timeout: float) -> None:
@@ -66,6 +67,10 @@ async def run_local(request: Request, node: str) -> Reply:
         raise
     finally:
         gone.cancel()
+    if not task.done() and connection.gone.is_set():
+        # An answer read just before the socket closed (a station answering a Reset, then
+        # rebooting) is already queued for the call: give it a moment to be taken.
+        await asyncio.wait({task}, timeout=ANSWER_GRACE)
     if not task.done():  # no answer in time, or the connection ended first
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -148,8 +148,13 @@ class ChargePoint16(ChargePoint):
         return {a: h for a, h in hot.items() if "_after_action" not in self.route_map[a]}
 
     async def route_message(self, raw_msg: Any) -> None:
-        if not await wire.route_hot(self, raw_msg, self._hot, self._validated):
-            await super().route_message(raw_msg)
+        if await wire.route_hot(self, raw_msg, self._hot, self._validated):
+            return
+        malformed = wire.malformed_call(raw_msg)
+        if malformed is not None:
+            await self._send(malformed)
+            return
+        await super().route_message(raw_msg)
 
     def _validated(self, action: str, payload: Any) -> None:
         try:

@@ -159,3 +159,21 @@ async def route_hot(
         return True
     await charge_point._send(call_result(unique_id, answer))
     return True
+
+
+def malformed_call(raw: Any) -> str | None:
+    """The CALLERROR for a CALL whose frame is incomplete or has extra elements, when its
+    uniqueId can still be read (OCPP-J 1.6 4.2.3: ProtocolError); None for anything else,
+    which the library handles (a frame with no readable uniqueId cannot be answered)."""
+    try:
+        message = json.loads(raw)
+    except (TypeError, ValueError):
+        return None
+    if type(message) is not list or len(message) == 4 or not message or message[0] != 2:
+        return None
+    if len(message) < 2 or type(message[1]) is not str or len(message[1]) > 36:
+        return None
+    details = {"cause": f"A CALL has 4 elements; this one has {len(message)}."}
+    return _ENCODER.encode(
+        [4, message[1], "ProtocolError", "Payload for Action is incomplete", details]
+    )

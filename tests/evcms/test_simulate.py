@@ -165,7 +165,7 @@ async def test_remote_commands_are_answered_and_carried_out(server, world, as_ad
         # TriggerMessage: accepted, then the requested message is sent.
         before = stats.by_action.get("Heartbeat", 0)
         triggered = await command(
-            as_admin, 'triggerMessage(stationId: $id, requestedMessage: HEARTBEAT)'
+            as_admin, "triggerMessage(stationId: $id, requestedMessage: HEARTBEAT)"
         )
         assert triggered["command"]["state"] == "ACCEPTED"
         await until(async_true(lambda: stats.by_action.get("Heartbeat", 0) == before + 1))

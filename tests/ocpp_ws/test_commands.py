@@ -4,6 +4,7 @@ answers each CALL as told) -> the command's final state, recorded."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -346,3 +347,20 @@ async def test_remote_start_needs_a_token_of_the_organisation(as_admin, online, 
     assert station.calls == [("RemoteStartTransaction", {"connectorId": 1, "idTag": "04A1B2C3"})]
     assert data["result"]["command"]["state"] == "ACCEPTED"
     assert len(before[0]) == 0 and len((await snapshot())[0]) == 1
+
+
+async def test_an_answer_just_before_the_station_closes_counts(connect, world, as_admin, active):  # type: ignore[no-untyped-def]
+    """A station answers Reset and reboots at once: the answer arrived, the command was
+    accepted (not failed as 'disconnected before answering')."""
+    commands.configure(timeout=30)
+    async with connect(world.org.slug, active.identifier) as station:
+        await station.result("Heartbeat", {})
+        issued = asyncio.create_task(
+            as_admin(mutation("softReset(stationId: $id)"), id=str(active.id))
+        )
+        kind, unique_id, action, _ = await asyncio.wait_for(station.receive(), 10)
+        assert (kind, action) == (2, "Reset")
+        await station.send_raw(json.dumps([3, unique_id, {"status": "Accepted"}]))
+        await station.connection.close()
+    data = (await issued)["result"]
+    assert data["errors"] == [] and data["command"]["state"] == "ACCEPTED"

@@ -170,6 +170,12 @@ async def test_malformed_frames_leave_nothing_half_written(online, active):
     assert (await online.result("Heartbeat", {}))["currentTime"]
     before = await snapshot()  # the heartbeat touched last_seen_at only
 
+    # A CALL frame with too few or too many elements, its uniqueId readable: ProtocolError.
+    for frame in ('[2, "short-1", "Heartbeat"]', '[2, "long-1", "Heartbeat", {}, {}]'):
+        await online.send_raw(frame)
+        answer = await online.receive()
+        assert answer[:3] == [4, json.loads(frame)[1], "ProtocolError"], answer
+
     # An action 1.6 does not have: NotImplemented (OCPP-J 1.6 section 4.2.3).
     answer = await online.call("FlyToTheMoon", {})
     assert answer[0] == 4 and answer[2] == "NotImplemented"

@@ -146,6 +146,8 @@ class MeterSample(Model):
 
     class Meta:
         table = "meter_sample"
+        # A session's samples in time order (its detail, housekeeping's last reading).
+        indexes = (("session_id", "sampled_at"),)
 
 
 class CommandState(StrEnum):
