@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 
 from domain.errors import OPERATOR_INACTIVE, THROTTLED, WRONG_CREDENTIALS, DomainError, ErrorCode
 from domain.operators.models import Operator, OperatorSession, OperatorStatus
-from domain.operators.passwords import new_token, token_hash, verify_password
+from domain.operators.passwords import new_token, token_hash, verify_password_off_loop
 from tenancy import throttle
 from tenancy.actor import ANONYMOUS, Actor, ActorKind
 
@@ -36,7 +36,7 @@ async def login(*, username: str, password: str, redis: Redis, policy: LoginPoli
     if await throttle.is_throttled(redis, username, max_failures=policy.max_failures):
         raise DomainError(ErrorCode.THROTTLED, THROTTLED, "username")
     operator = await Operator.get_or_none(username__iexact=username)
-    if not verify_password(operator.password_hash if operator else None, password):
+    if not await verify_password_off_loop(operator.password_hash if operator else None, password):
         await throttle.record_failure(redis, username, window_seconds=policy.lockout_seconds)
         raise DomainError(ErrorCode.WRONG_CREDENTIALS, WRONG_CREDENTIALS)
     assert operator is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -45,6 +46,17 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def hash_password_off_loop(password: str) -> str:
+    """`hash_password` in a worker thread: argon2 takes tens of milliseconds of CPU (and
+    releases the GIL), which the event loop's other requests and stations should not wait."""
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_password_off_loop(password_hash: str | None, password: str) -> bool:
+    """`verify_password` in a worker thread (see `hash_password_off_loop`)."""
+    return await asyncio.to_thread(verify_password, password_hash, password)
 
 
 SECRET_SCHEME = "sha256$"

@@ -37,10 +37,10 @@ from domain.operators.models import (
 )
 from domain.operators.passwords import (
     check_policy,
-    hash_password,
+    hash_password_off_loop,
     new_token,
     token_hash,
-    verify_password,
+    verify_password_off_loop,
 )
 from domain.pagination import Page, PageRequest, paginate
 from domain.principal import Principal
@@ -226,7 +226,7 @@ async def accept_invitation(*, token: str, password: str) -> Operator:
     if operator.status != OperatorStatus.INVITED:
         raise DomainError(ErrorCode.INVALID_TOKEN, INVALID_TOKEN, "token")
     check_policy(password, username=operator.username)
-    operator.password_hash = hash_password(password)
+    operator.password_hash = await hash_password_off_loop(password)
     operator.status = OperatorStatus.ACTIVE
     operator.version += 1
     await operator.save()
@@ -314,7 +314,7 @@ async def reset_password(*, token: str, password: str) -> Operator:
     if operator.status != OperatorStatus.ACTIVE:
         raise DomainError(ErrorCode.INVALID_TOKEN, INVALID_TOKEN, "token")
     check_policy(password, username=operator.username)
-    operator.password_hash = hash_password(password)
+    operator.password_hash = await hash_password_off_loop(password)
     operator.version += 1
     await operator.save()
     await _revoke_sessions(operator)
@@ -354,7 +354,7 @@ async def create_active(
         email=clean_email(email),
         role=role,
         status=OperatorStatus.ACTIVE,
-        password_hash=hash_password(password),
+        password_hash=await hash_password_off_loop(password),
     )
 
 
@@ -367,10 +367,10 @@ async def change_password(
 ) -> Operator:
     """The signed-in operator changes their own password; their other sessions end."""
     operator = await Operator.select_for_update().get(id=principal.operator_id)
-    if not verify_password(operator.password_hash, current_password):
+    if not await verify_password_off_loop(operator.password_hash, current_password):
         raise DomainError(ErrorCode.WRONG_CREDENTIALS, WRONG_CREDENTIALS, "currentPassword")
     check_policy(new_password, username=operator.username, field="newPassword")
-    operator.password_hash = hash_password(new_password)
+    operator.password_hash = await hash_password_off_loop(new_password)
     operator.version += 1
     await operator.save()
     await _revoke_sessions(operator, except_id=keep_session_id)

@@ -10,7 +10,6 @@ each other and the loser gets the seed's message instead of an integrity error.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 import uuid
@@ -35,7 +34,7 @@ from domain.inputs import KEEP, Keep
 from domain.operators.passwords import (
     hash_secret,
     is_fast_secret,
-    verify_password,
+    verify_password_off_loop,
     verify_secret,
 )
 from domain.pagination import Page, PageRequest, paginate
@@ -426,5 +425,5 @@ async def verify_station_password(
     if is_fast_secret(stored):
         verified = verify_secret(str(stored), password)
     else:  # argon2 (set before station passwords were generated secrets): off the loop
-        verified = await asyncio.to_thread(verify_password, stored, password)
+        verified = await verify_password_off_loop(stored, password)
     return station if verified and station is not None else None
