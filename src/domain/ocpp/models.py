@@ -126,10 +126,17 @@ class MeterSample(Model):
 
     id = fields.UUIDField(primary_key=True)
     station: fields.ForeignKeyRelation[ChargingStation] = fields.ForeignKeyField(
-        "evcms.ChargingStation", related_name="meter_samples", on_delete=fields.CASCADE
+        "evcms.ChargingStation",
+        related_name="meter_samples",
+        on_delete=fields.NO_ACTION,
+        db_constraint=False,
     )
     session: fields.ForeignKeyNullableRelation[ChargingSession] = fields.ForeignKeyField(
-        "evcms.ChargingSession", related_name="samples", null=True, on_delete=fields.CASCADE
+        "evcms.ChargingSession",
+        related_name="samples",
+        null=True,
+        on_delete=fields.NO_ACTION,
+        db_constraint=False,
     )
     connector_id = fields.IntField()
     sampled_at = fields.DatetimeField(db_index=True)
