@@ -25,6 +25,7 @@ from evcms.background import Background
 from evcms.health import PING_TIMEOUT, answers_within
 from evcms.settings import Settings
 from gql.context import Context, Services
+from gql.errors import new_reference, unexpected_extensions, unexpected_message
 from gql.schema import build_schema
 from ocpp_ws import commands as ocpp_commands
 from ocpp_ws.endpoint import ocpp_endpoint
@@ -143,7 +144,18 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
             WebSocketRoute("/ocpp/{organisation}/{identifier}", ocpp_endpoint),
         ],
         lifespan=lifespan,
+        exception_handlers={Exception: unexpected_error},
     )
+
+
+async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    """A failure outside GraphQL's own handling (the request's authentication, say, when the
+    database connection drops): a GraphQL-shaped answer with a reference that the log has
+    with the stack, as for a failing field, instead of a plain-text 500."""
+    ref = new_reference()
+    log.error("Error #%s in %s %s", ref, request.method, request.url.path, exc_info=error)
+    body = {"message": unexpected_message(ref), "extensions": unexpected_extensions(ref)}
+    return JSONResponse({"data": None, "errors": [body]}, status_code=500)
 
 
 async def _redis_ok(redis: Any, seconds: float = PING_TIMEOUT) -> bool:

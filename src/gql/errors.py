@@ -69,7 +69,7 @@ class MaskUnexpectedErrors(MaskErrors):
         super().__init__(should_mask_error=should_mask_error)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        ref = secrets.token_hex(4).upper()
+        ref = new_reference()
         original = error.original_error
         log.error(
             "Error #%s in %s",
@@ -78,11 +78,26 @@ class MaskUnexpectedErrors(MaskErrors):
             exc_info=(type(original), original, original.__traceback__) if original else None,
         )
         return GraphQLError(
-            message=f"Error #{ref} encountered. If this error persists, "
-            "please consult user manual for further actions.",
+            message=unexpected_message(ref),
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
             path=error.path,
-            extensions={"code": "INTERNAL_SERVER_ERROR", "reference": ref},
+            extensions=unexpected_extensions(ref),
         )
+
+
+def new_reference() -> str:
+    """What a client quotes and the log shows beside the stack of an unexpected failure."""
+    return secrets.token_hex(4).upper()
+
+
+def unexpected_message(ref: str) -> str:
+    return (
+        f"Error #{ref} encountered. If this error persists, "
+        "please consult user manual for further actions."
+    )
+
+
+def unexpected_extensions(ref: str) -> dict[str, str]:
+    return {"code": "INTERNAL_SERVER_ERROR", "reference": ref}

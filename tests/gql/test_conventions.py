@@ -4,6 +4,8 @@ import asyncio
 import logging
 import re
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import asyncpg
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
@@ -47,13 +49,15 @@ async def test_token_limit(as_admin, world):
 
 WAITING_BACKEND = """
 SELECT pid FROM pg_locks
-WHERE NOT granted AND relation = 'charging_station'::regclass AND pid <> pg_backend_pid()
+WHERE NOT granted AND relation = $1::regclass AND pid <> pg_backend_pid()
 """
 
 
-async def _backend_waiting_on_a_lock(conn: asyncpg.Connection, request: asyncio.Future) -> int:
+async def _backend_waiting_on_a_lock(
+    conn: asyncpg.Connection, request: asyncio.Future, table: str
+) -> int:
     for _ in range(500):
-        pids = await conn.fetch(WAITING_BACKEND)
+        pids = await conn.fetch(WAITING_BACKEND, table)
         if pids:
             (row,) = pids
             return int(row["pid"])
@@ -62,40 +66,55 @@ async def _backend_waiting_on_a_lock(conn: asyncpg.Connection, request: asyncio.
     raise AssertionError("the request never waited on the lock")
 
 
-async def test_an_unexpected_failure_is_masked_and_logged_with_its_reference(
-    as_admin, database_url, caplog
-):
-    """One request's database connection is killed while its query waits (as a failover or
-    an administrator would): the client gets a reference, the log has it with the stack."""
+async def killed_while_waiting(
+    database_url: str, table: str, send: Callable[[], Awaitable[Any]]
+) -> Any:
+    """What `send()` answers when the database connection of its request is killed while its
+    query waits on `table` (as a failover or an administrator would)."""
     creds = db.credentials(database_url)
     locker = await asyncpg.connect(
         host=creds["host"], port=creds["port"], user=creds["user"],
         password=creds["password"], database=creds["database"],
     )  # fmt: skip
-    query = "{ chargingStations { totalCount } }"
     request: asyncio.Future = asyncio.get_running_loop().create_future()
     try:
-        with caplog.at_level(logging.ERROR, logger="evcms.graphql"):
-            async with locker.transaction():
-                await locker.execute("LOCK TABLE charging_station IN ACCESS EXCLUSIVE MODE")
-                request = asyncio.ensure_future(as_admin.raw(query))
-                pid = await _backend_waiting_on_a_lock(locker, request)
-                assert await locker.fetchval("SELECT pg_terminate_backend($1)", pid)
-            body = await request
+        async with locker.transaction():
+            await locker.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+            request = asyncio.ensure_future(send())
+            pid = await _backend_waiting_on_a_lock(locker, request, table)
+            assert await locker.fetchval("SELECT pg_terminate_backend($1)", pid)
+        return await request
     finally:
         request.cancel()  # when the test failed before the answer came
         await locker.close()
+
+
+def masked(error: dict[str, Any]) -> str:
+    """The reference of a masked error, checking its message and code."""
+    ref = str(error["extensions"]["reference"])
+    assert re.fullmatch("[0-9A-F]{8}", ref)
+    assert error["message"] == (
+        f"Error #{ref} encountered. If this error persists, "
+        "please consult user manual for further actions."
+    )
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "reference": ref}
+    return ref
+
+
+async def test_an_unexpected_failure_is_masked_and_logged_with_its_reference(
+    as_admin, database_url, caplog
+):
+    """One request's database connection is killed while its query waits: the client gets a
+    reference, the log has it with the stack."""
+    query = "{ chargingStations { totalCount } }"
+    with caplog.at_level(logging.ERROR, logger="evcms.graphql"):
+        body = await killed_while_waiting(
+            database_url, "charging_station", lambda: as_admin.raw(query)
+        )
     assert body["data"] is None
     (error,) = body["errors"]
-    ref = error["extensions"]["reference"]
-    assert re.fullmatch("[0-9A-F]{8}", ref)
-    assert error == {
-        "message": f"Error #{ref} encountered. If this error persists, "
-        "please consult user manual for further actions.",
-        "locations": [{"line": 1, "column": 3}],
-        "path": ["chargingStations"],
-        "extensions": {"code": "INTERNAL_SERVER_ERROR", "reference": ref},
-    }
+    ref = masked(error)
+    assert (error["locations"], error["path"]) == ([{"line": 1, "column": 3}], ["chargingStations"])
     (record,) = [r for r in caplog.records if ref in r.getMessage()]
     assert (record.name, record.levelno) == ("evcms.graphql", logging.ERROR)
     assert record.getMessage() == f"Error #{ref} in chargingStations"
@@ -106,6 +125,28 @@ async def test_an_unexpected_failure_is_masked_and_logged_with_its_reference(
     assert "terminating" not in str(body)
     data = await as_admin(query)
     assert data == {"chargingStations": {"totalCount": 0}}
+
+
+async def test_a_failure_before_graphql_runs_is_masked_too(as_admin, http, database_url, caplog):
+    """The request's authentication (before any field runs) loses its database connection:
+    still a GraphQL-shaped JSON answer with a reference in the log, not a plain-text 500."""
+    headers = {"Authorization": f"Bearer {as_admin.token}"}
+    with caplog.at_level(logging.ERROR, logger="evcms"):
+        response = await killed_while_waiting(
+            database_url,
+            "operator_session",
+            lambda: http.post("/graphql", json={"query": "{ me { username } }"}, headers=headers),
+        )
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["data"] is None
+    (error,) = body["errors"]
+    ref = masked(error)
+    (record,) = [r for r in caplog.records if ref in r.getMessage()]
+    assert record.getMessage() == f"Error #{ref} in POST /graphql"
+    assert record.exc_info is not None and "terminating" not in response.text
+    assert await as_admin("{ me { username } }") == {"me": {"username": "alpha"}}
 
 
 async def test_parser_and_validation_caches_serve_a_repeated_query(as_admin, app):
