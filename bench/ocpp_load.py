@@ -76,7 +76,7 @@ PASSWORD = "bench-station-secret-0123"
 def serve_evcms(port: int) -> None:
     """As `evcms serve` runs it: its logging set-up (LOG_LEVEL, default INFO) and uvicorn
     configuration, production settings."""
-    from evcms.cli import _uvicorn
+    from evcms.cli.serve import uvicorn_server
     from evcms.logging import configure
     from evcms.settings import Settings
 
@@ -88,7 +88,7 @@ def serve_evcms(port: int) -> None:
         smtp_url=None,
     )
     configure(settings.log_level)
-    _uvicorn(settings, HOST, port, worker=False).run()
+    uvicorn_server(settings, HOST, port, worker=False).run()
 
 
 def serve_bare(port: int) -> None:
