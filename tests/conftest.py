@@ -21,6 +21,7 @@ import uvicorn
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
+from domain.ocpp.live_hub import LiveHub
 from evcms import db
 from evcms.app import create_app
 from evcms.settings import Settings
@@ -135,6 +136,13 @@ async def redis(settings: Settings, server: str) -> AsyncIterator[Redis]:
     client = Redis.from_url(settings.redis_url or "")
     yield client
     await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def live_hub(app: Starlette, server: str) -> LiveHub:
+    """The test server's live status hub (its one Redis pub/sub connection)."""
+    hub: LiveHub = app.state.live_hub
+    return hub
 
 
 TABLES_SQL = """

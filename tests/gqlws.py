@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from websockets.typing import Subprotocol
 
 from domain.ocpp.live import channel
+from domain.ocpp.live_hub import LiveHub
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
 WAIT = 10.0  # seconds before a test gives up waiting (a hang guard, not a timing check)
@@ -81,16 +82,19 @@ async def graphql_ws(
         yield client
 
 
-async def wait_for_subscribers(redis: Redis, organisation_id: uuid.UUID, count: int) -> None:
-    """Until exactly `count` connections listen on the organisation's live channel (the
-    server subscribes when the operation starts, and graphql-transport-ws does not confirm
-    it; it unsubscribes when the operation ends)."""
+async def wait_for_subscribers(
+    redis: Redis, hub: LiveHub, organisation_id: uuid.UUID, count: int
+) -> None:
+    """Until exactly `count` live status subscribers of the organisation are on the
+    server's hub, and the hub's one connection listens on the organisation's channel when
+    there is any (the server subscribes when the operation starts, and
+    graphql-transport-ws does not confirm it; it unsubscribes when the last one ends)."""
     name = channel(organisation_id)
 
     async def _wait() -> None:
         while True:
             ((_, listening),) = await redis.pubsub_numsub(name)
-            if int(listening) == count:
+            if hub.subscribers(organisation_id) == count and int(listening) == min(count, 1):
                 return
             await asyncio.sleep(0.02)
 

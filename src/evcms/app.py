@@ -20,6 +20,7 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
+from domain.ocpp.live_hub import LiveHub
 from evcms import db
 from evcms.background import Background
 from evcms.health import PING_TIMEOUT, answers_within
@@ -84,6 +85,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
         ocpp_commands.configure(timeout=settings.ocpp_command_timeout_seconds)
         node = Node(node_redis, name=settings.node_name, lease=settings.node_lease_seconds)
         background = Background()
+        live_hub = LiveHub.from_url(settings.redis_url or "", name=f"evcms-live:{node.name}")
         state["services"] = Services(
             redis=redis,
             link_base=settings.public_url,
@@ -94,9 +96,12 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
             ),
             dispatch=node.router.dispatch,
             background=background,
+            live=live_hub,
         )
         app.state.redis = redis
         app.state.node = node
+        app.state.live_hub = live_hub
+        await live_hub.start()
         await node.start()
         async with contextlib.AsyncExitStack() as stack:
             if worker:
@@ -107,6 +112,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
                 yield
             finally:
                 await background.close()
+                await live_hub.close()
                 await node.stop()
                 await node_redis.aclose()
                 await redis.aclose()

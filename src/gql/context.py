@@ -9,6 +9,7 @@ from typing import Any
 from arq import ArqRedis
 
 from domain.ocpp.commands import Dispatch
+from domain.ocpp.live_hub import LiveHub
 from gql.loaders import Loaders
 from tenancy.actor import Actor
 from tenancy.auth import LoginPolicy, authenticate
@@ -24,6 +25,7 @@ class Services:
     dispatch: Dispatch  # remote commands reach the station's node through it
     # Run work after the response, on this node (its failures are logged).
     background: Callable[[Callable[[], Awaitable[Any]]], None]
+    live: LiveHub  # this node's one Redis subscription for every live status subscriber
 
 
 @dataclass

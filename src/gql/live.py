@@ -8,6 +8,8 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from domain.ocpp import live
+from domain.ocpp.live_hub import SubscriberTooSlow
+from gql.errors import ClientError
 from gql.policy import Policy, still_allowed
 from gql.types.live import LiveStatus, LiveStatusKind
 
@@ -17,15 +19,31 @@ ACTION = "station.read"
 SESSION_CHECK = 60.0
 
 
+class TooSlow(ClientError):
+    """The stream ended because its client read too slowly to keep up with it."""
+
+    code = "SUBSCRIBER_TOO_SLOW"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Live status events came faster than this subscription read them; "
+            "it ended. Subscribe again and read the current status."
+        )
+
+
 async def _stream(info: strawberry.Info, watch: live.Watch) -> AsyncGenerator[LiveStatus, None]:
     ctx = info.context
-    redis = ctx.services.redis
-    async for event in live.subscribe(redis, watch.organisation_id, heartbeat=SESSION_CHECK):
-        if event is not None and not watch.admits(ctx.actor, event):
-            continue  # not for this subscriber: no need to read the session
-        await still_allowed(info, ACTION)
-        if event is not None and watch.admits(ctx.actor, event):  # the scope, read again
-            yield LiveStatus.from_event(event)
+    hub = ctx.services.live
+    async with hub.subscription(watch.organisation_id, heartbeat=SESSION_CHECK) as events:
+        try:
+            async for event in events:
+                if event is not None and not watch.admits(ctx.actor, event):
+                    continue  # not for this subscriber: no need to read the session
+                await still_allowed(info, ACTION)
+                if event is not None and watch.admits(ctx.actor, event):  # the scope, again
+                    yield LiveStatus.from_event(event)
+        except SubscriberTooSlow:
+            raise TooSlow() from None
 
 
 @strawberry.type

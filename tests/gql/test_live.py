@@ -7,6 +7,7 @@ after another station's, that other station's was not sent to it."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -61,14 +62,14 @@ def without_time(data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_subscribers_in_scope_receive_a_point_status_change(
-    server, client, world, stations, connect, redis
+    server, client, world, stations, connect, redis, live_hub
 ):  # type: ignore[no-untyped-def]
     alpha, beta = await tokens(client, "alpha", "beta")
     at = "2030-05-06T07:08:09Z"
     async with graphql_ws(server, token=alpha) as admin, graphql_ws(server, token=beta) as basic:
         await admin.subscribe(LIVE)
         await basic.subscribe(LIVE)
-        await wait_for_subscribers(redis, world.org.id, 2)
+        await wait_for_subscribers(redis, live_hub, world.org.id, 2)
         await report(connect, world.org.slug, stations["g1a"], "Charging", timestamp=at)
         for subscriber in (admin, basic):
             data = await subscriber.next_data()
@@ -76,18 +77,18 @@ async def test_subscribers_in_scope_receive_a_point_status_change(
             assert data["liveStatus"]["occurredAt"] == "2030-05-06T07:08:09+00:00"
         await admin.send({"id": "op-none", "type": "complete"})  # not an operation: ignored
     # Closing the websockets ends their Redis subscriptions.
-    await wait_for_subscribers(redis, world.org.id, 0)
+    await wait_for_subscribers(redis, live_hub, world.org.id, 0)
 
 
 async def test_other_organisations_and_other_subtrees_receive_nothing_of_it(
-    server, client, world, stations, connect, redis
+    server, client, world, stations, connect, redis, live_hub
 ):  # type: ignore[no-untyped-def]
     gamma, omega = await tokens(client, "gamma", "omega")
     async with graphql_ws(server, token=gamma) as g2, graphql_ws(server, token=omega) as other:
         await g2.subscribe(LIVE)
         await other.subscribe(LIVE)
-        await wait_for_subscribers(redis, world.org.id, 1)
-        await wait_for_subscribers(redis, world.org_b.id, 1)
+        await wait_for_subscribers(redis, live_hub, world.org.id, 1)
+        await wait_for_subscribers(redis, live_hub, world.org_b.id, 1)
         await report(connect, world.org.slug, stations["g1a"], "Faulted", errorCode="OtherError")
         await report(connect, world.org.slug, stations["g2"], "Preparing")
         await report(connect, world.org_b.slug, stations["b"], "Finishing")
@@ -97,13 +98,13 @@ async def test_other_organisations_and_other_subtrees_receive_nothing_of_it(
 
 @pytest.mark.parametrize("way", ["connection_init", "header"])
 async def test_bearer_token_in_connection_init_or_in_the_upgrade_header(
-    server, client, world, stations, connect, redis, way
+    server, client, world, stations, connect, redis, way, live_hub
 ):  # type: ignore[no-untyped-def]
     (alpha,) = await tokens(client, "alpha")
     auth = {"token": alpha} if way == "connection_init" else {"header_token": alpha}
     async with graphql_ws(server, **auth) as admin:
         await admin.subscribe(LIVE)
-        await wait_for_subscribers(redis, world.org.id, 1)
+        await wait_for_subscribers(redis, live_hub, world.org.id, 1)
         await report(connect, world.org.slug, stations["g2"], "Available")
         assert without_time(await admin.next_data()) == change(stations["g2"], "Available")
 
@@ -133,7 +134,7 @@ async def test_unauthenticated_subscription_is_refused(server, world, redis, ini
 
 
 async def test_an_event_published_by_another_node_arrives(
-    server, client, world, stations, settings
+    server, client, world, stations, settings, live_hub
 ):  # type: ignore[no-untyped-def]
     (alpha,) = await tokens(client, "alpha")
     other_node = Redis.from_url(settings.redis_url)  # as another server process would
@@ -147,7 +148,7 @@ async def test_an_event_published_by_another_node_arrives(
     try:
         async with graphql_ws(server, token=alpha) as admin:
             await admin.subscribe(LIVE, kinds=ALL_KINDS)
-            await wait_for_subscribers(other_node, world.org.id, 1)
+            await wait_for_subscribers(other_node, live_hub, world.org.id, 1)
             status = event(live.LiveKind.STATUS, connector_id=2, status="Faulted",
                            error_code="GroundFailure")  # fmt: skip
             assert await live.publish(other_node, status) == 1
@@ -168,18 +169,18 @@ async def test_an_event_published_by_another_node_arrives(
 
 
 async def test_narrowed_to_one_station_or_one_group(
-    server, client, world, stations, connect, redis
+    server, client, world, stations, connect, redis, live_hub
 ):  # type: ignore[no-untyped-def]
     (alpha,) = await tokens(client, "alpha")
     async with graphql_ws(server, token=alpha) as admin:
         one_station = await admin.subscribe(LIVE, stationId=str(stations["g2"].id))
         await admin.subscribe(LIVE, groupId=str(world.g1.id))
-        await wait_for_subscribers(redis, world.org.id, 2)
+        await wait_for_subscribers(redis, live_hub, world.org.id, 2)
         await report(connect, world.org.slug, stations["g1a"], "Charging")
         await report(connect, world.org.slug, stations["g2"], "Charging")
         received = [await admin.receive(), await admin.receive()]
         await admin.send({"id": one_station, "type": "complete"})  # the client stops one
-        await wait_for_subscribers(redis, world.org.id, 1)
+        await wait_for_subscribers(redis, live_hub, world.org.id, 1)
     by_operation = {m["id"]: m["payload"]["data"]["liveStatus"]["stationId"] for m in received}
     assert sorted(by_operation.values()) == sorted(
         [str(stations["g1a"].id), str(stations["g2"].id)]
@@ -218,27 +219,27 @@ async def ended(subscriber) -> dict[str, Any]:  # type: ignore[no-untyped-def]
 
 
 async def test_deactivating_the_operator_ends_the_subscription_at_the_next_event(
-    server, client, world, stations, connect, redis
+    server, client, world, stations, connect, redis, live_hub
 ):  # type: ignore[no-untyped-def]
     (beta,) = await tokens(client, "beta")
     async with graphql_ws(server, token=beta) as basic:
         await basic.subscribe(LIVE)
-        await wait_for_subscribers(redis, world.org.id, 1)
+        await wait_for_subscribers(redis, live_hub, world.org.id, 1)
         await report(connect, world.org.slug, stations["g1a"], "Preparing")
         assert without_time(await basic.next_data()) == change(stations["g1a"], "Preparing")
         await Operator.filter(id=world.basic.id).update(status=OperatorStatus.INACTIVE)
         await report(connect, world.org.slug, stations["g1a"], "Charging")
         assert await ended(basic) == UNAUTHENTICATED
-        await wait_for_subscribers(redis, world.org.id, 0)
+        await wait_for_subscribers(redis, live_hub, world.org.id, 0)
 
 
 async def test_the_two_hour_session_limit_ends_the_subscription(
-    server, client, world, stations, connect, redis
+    server, client, world, stations, connect, redis, live_hub
 ):  # type: ignore[no-untyped-def]
     (beta,) = await tokens(client, "beta")
     async with graphql_ws(server, token=beta) as basic:
         await basic.subscribe(LIVE)
-        await wait_for_subscribers(redis, world.org.id, 1)
+        await wait_for_subscribers(redis, live_hub, world.org.id, 1)
         two_hours = timedelta(hours=2, minutes=1)
         for session in await OperatorSession.filter(operator_id=world.basic.id):
             await OperatorSession.filter(id=session.id).update(
@@ -262,12 +263,12 @@ async def test_queries_over_the_websocket_read_the_session_each_time(server, cli
 
 
 async def test_connections_opening_and_closing_are_streamed(
-    server, client, world, stations, connect, redis
+    server, client, world, stations, connect, redis, live_hub
 ):  # type: ignore[no-untyped-def]
     (alpha,) = await tokens(client, "alpha")
     async with graphql_ws(server, token=alpha) as admin:
         await admin.subscribe(LIVE, kinds=ALL_KINDS)
-        await wait_for_subscribers(redis, world.org.id, 1)
+        await wait_for_subscribers(redis, live_hub, world.org.id, 1)
         await report(connect, world.org.slug, stations["g1a"], "Preparing")
         events = [without_time(await admin.next_data()) for _ in range(3)]
     station = str(stations["g1a"].id)
@@ -277,3 +278,61 @@ async def test_connections_opening_and_closing_are_streamed(
         change(stations["g1a"], "Preparing"),
         {**connection, "kind": "DISCONNECTED"},
     ]
+
+
+async def test_the_stream_goes_on_after_the_servers_redis_subscription_is_cut(
+    server, client, world, stations, connect, redis, live_hub
+):  # type: ignore[no-untyped-def]
+    (alpha,) = await tokens(client, "alpha")
+    async with graphql_ws(server, token=alpha) as admin:
+        await admin.subscribe(LIVE)
+        await wait_for_subscribers(redis, live_hub, world.org.id, 1)
+        await report(connect, world.org.slug, stations["g1a"], "Preparing")
+        assert without_time(await admin.next_data()) == change(stations["g1a"], "Preparing")
+        # The hub's connection only: CLIENT KILL TYPE pubsub would cut other processes'.
+        (hub,) = [c for c in await redis.client_list() if c.get("name") == live_hub.name]
+        await redis.execute_command("CLIENT KILL", "ID", hub["id"])
+
+        async def resubscribed() -> None:
+            while True:
+                now = [c for c in await redis.client_list() if c.get("name") == live_hub.name]
+                if now and now[0]["id"] != hub["id"] and live_hub.listening(world.org.id):
+                    return
+                await asyncio.sleep(0.02)
+
+        await asyncio.wait_for(resubscribed(), 10)
+        await wait_for_subscribers(redis, live_hub, world.org.id, 1)
+        await report(connect, world.org.slug, stations["g1a"], "Charging")
+        assert without_time(await admin.next_data()) == change(stations["g1a"], "Charging")
+
+
+async def test_a_subscriber_too_slow_for_a_burst_ends_with_a_clear_error(
+    server, client, world, stations, settings, redis, live_hub
+):  # type: ignore[no-untyped-def]
+    (alpha,) = await tokens(client, "alpha")
+    station = stations["g1a"]
+    burst = [
+        live.LiveEvent(station_id=station.id, organisation_id=world.org.id,
+                       group_path=world.g1a.path, kind=live.LiveKind.STATUS,
+                       occurred_at=datetime.now(UTC), connector_id=1, status=f"s{n}")
+        for n in range(20)
+    ]  # fmt: skip
+    limit, live_hub.limit = live_hub.limit, 1  # a buffer of one event per subscriber
+    try:
+        async with graphql_ws(server, token=alpha) as admin:
+            await admin.subscribe(LIVE)
+            await wait_for_subscribers(redis, live_hub, world.org.id, 1)
+            async with redis.pipeline(transaction=False) as pipe:  # faster than it reads
+                for item in burst:
+                    pipe.publish(live.channel(world.org.id), item.encode())
+                await pipe.execute()
+            while (message := await admin.receive())["payload"].get("data"):
+                assert message["type"] == "next"  # what it read before it fell behind
+            assert message["type"] == "next"
+            (error,) = message["payload"]["errors"]
+            assert error["extensions"] == {"code": "SUBSCRIBER_TOO_SLOW"}
+            assert error["message"].startswith("Live status events came faster than")
+            assert (await admin.receive())["type"] == "complete"
+            await wait_for_subscribers(redis, live_hub, world.org.id, 0)
+    finally:
+        live_hub.limit = limit

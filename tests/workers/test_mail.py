@@ -13,6 +13,7 @@ from arq.constants import default_queue_name
 
 from domain.mail import service as mail
 from domain.mail.models import MailStatus, OutboxMessage
+from domain.ocpp.live_hub import LiveHub
 from evcms.background import Background
 from evcms.settings import Settings
 from gql.context import Context, Services
@@ -187,6 +188,7 @@ async def test_enqueuing_the_same_message_twice_gives_one_job(
         login_policy=LoginPolicy(),
         dispatch=Router(arq_redis, "test-client").dispatch,
         background=Background(),
+        live=LiveHub(arq_redis),
     )
     ctx = Context(actor=ANONYMOUS, services=services)
     ctx.send_mail(row.id)

@@ -1,8 +1,9 @@
 """Live status: what stations report, fanned out to subscribers on every node.
 
 The node that holds a station's websocket publishes each change (after its transaction
-commits) on the organisation's Redis channel; every node's subscribers read that channel
-and keep what lies in their scope. Redis pub/sub channels are global across database
+commits) on the organisation's Redis channel; on every node one hub (live_hub.py) reads
+the channels its local subscribers want, over one connection, and each subscriber keeps
+what lies in its scope. Redis pub/sub channels are global across database
 numbers, hence the organisation id (a UUID) in the channel name.
 
 The message carries the station's group path at the time of the change, so a subscriber
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -162,32 +163,6 @@ def publisher(redis: Redis) -> Publisher:
             log.exception("could not publish live status of %s", change.station_id)
 
     return _publish
-
-
-async def subscribe(
-    redis: Redis | str, organisation_id: uuid.UUID | str, *, heartbeat: float | None = None
-) -> AsyncIterator[LiveEvent | None]:
-    """The organisation's live events as they are published, on a connection of its own.
-    With `heartbeat`, also None after that many seconds without one (a chance for the
-    consumer to check that its subscriber may still listen)."""
-    client = Redis.from_url(redis) if isinstance(redis, str) else redis
-    pubsub = client.pubsub(ignore_subscribe_messages=True)
-    await pubsub.subscribe(channel(organisation_id))
-    try:
-        while True:
-            message = await pubsub.get_message(timeout=heartbeat)
-            if message is None:
-                if heartbeat is not None:
-                    yield None
-                continue
-            if message.get("type") == "message":
-                event = LiveEvent.decode(message["data"])
-                if event is not None:
-                    yield event
-    finally:
-        await pubsub.aclose()
-        if isinstance(redis, str):
-            await client.aclose()
 
 
 @dataclass(frozen=True)
