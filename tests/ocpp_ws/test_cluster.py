@@ -62,7 +62,7 @@ def _spawn(name: str, settings: Settings, log: Path) -> Node:
         "OCPP_COMMAND_TIMEOUT_SECONDS": str(COMMAND_TIMEOUT),
         "LOG_LEVEL": "WARNING",
     }
-    command = [sys.executable, "-c", "import sys; from evcms.cli import main; sys.exit(main())", "serve"]
+    command = [sys.executable, "-m", "evcms.cli", "serve"]
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*command, "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT

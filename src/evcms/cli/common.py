@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any, NoReturn
 
@@ -51,16 +51,22 @@ def _already_stopping(signum: int, frame: FrameType | None) -> None:
 
 
 @contextlib.contextmanager
-def stop_on_signals() -> Iterator[None]:
-    """SIGINT and SIGTERM raise `Stop` (also when the shell started us with SIGINT ignored,
-    as background jobs of scripts are); the previous handlers come back afterwards."""
-    signals = (signal.SIGINT, signal.SIGTERM)
-    previous = {sig: signal.signal(sig, _raise_stop) for sig in signals}
+def _handling_signals(handler: Callable[[int, FrameType | None], Any]) -> Iterator[None]:
+    """`handler` for SIGINT and SIGTERM inside the block, the previous handlers after it."""
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise `Stop` (also when the shell started us with SIGINT ignored,
+    as background jobs of scripts are); the previous handlers come back afterwards."""
+    with _handling_signals(_raise_stop):
+        yield
 
 
 @contextlib.contextmanager
@@ -74,13 +80,8 @@ def signals_deferred() -> Iterator[None]:
             warn("stopping as soon as the embedded services have started")
         received.append(signum)
 
-    signals = (signal.SIGINT, signal.SIGTERM)
-    previous = {sig: signal.signal(sig, remember) for sig in signals}
-    try:
+    with _handling_signals(remember):
         yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     if received:
         raise Stop(received[0])
 
