@@ -13,6 +13,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -160,8 +161,22 @@ async def clean(server: str, redis: Redis) -> None:
     _, rows = await conn.execute_query(TABLES_SQL)
     tables = rows[0][0]
     if tables:
-        await conn.execute_script(f"TRUNCATE {tables} CASCADE")
+        await _truncate(conn, tables)
     await redis.flushdb()
+
+
+async def _truncate(conn: Any, tables: str, attempts: int = 5) -> None:
+    """TRUNCATE locks table after table, while the server may still be finishing what the
+    previous test's station left it (a disconnected station's live status reads its station
+    and group): PostgreSQL may pick the TRUNCATE as the deadlock's victim; then again."""
+    for attempt in range(attempts):
+        try:
+            await conn.execute_script(f"TRUNCATE {tables} CASCADE")
+            return
+        except Exception as error:
+            if "deadlock detected" not in str(error) or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.05)
 
 
 @pytest.fixture
