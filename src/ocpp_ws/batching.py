@@ -18,8 +18,6 @@ import uuid
 from datetime import datetime
 from typing import NamedTuple
 
-from tortoise.transactions import in_transaction
-
 from domain.ocpp import service, transactions
 
 log = logging.getLogger("evcms.ocpp")
@@ -45,8 +43,9 @@ async def _commit(writes: list[_Write]) -> None:
         if write.station_id not in seen or seen[write.station_id] < write.seen_at:
             seen[write.station_id] = write.seen_at
     reports = [write.report for write in writes if write.report is not None]
-    async with in_transaction():
-        await transactions.record_meter_values_many(reports)
+    if reports:
+        await transactions.record_meter_values_many(reports, seen=seen)  # one statement
+    else:
         await service.record_seen_many(seen)
 
 

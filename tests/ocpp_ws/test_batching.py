@@ -18,6 +18,7 @@ from domain.stations.models import ChargingStation
 from ocpp_ws import batching
 from tests import factories
 from tests.ocpp_ws.conftest import Station
+from tests.sqlcount import count_sql
 
 STATIONS = 12
 TOO_BIG = "1e15"  # a number the schema lets through; numeric(20, 6) cannot hold it
@@ -136,3 +137,31 @@ async def test_writes_queued_together_commit_together_and_failures_stay_apart(wo
     await asyncio.gather(*(writer.write(station_id=r.id, seen_at=now, report=report(r, "7"))
                            for r in rows))  # fmt: skip
     assert writer.batches == before + 1
+
+
+async def test_a_batch_is_one_statement_samples_and_last_seen_times_together(world):  # type: ignore[no-untyped-def]
+    rows = [await factories.station(world.g1) for _ in range(3)]
+    now = datetime.now(UTC).replace(microsecond=0)
+    sample = transactions.Sample(sampled_at=now, value=Decimal("42"))
+    writer = batching.writer()
+    with count_sql() as sql:
+        await asyncio.gather(
+            *(writer.write(station_id=r.id, seen_at=now,
+                           report=transactions.MeterReport(r.id, 1, None, [sample], now))
+              for r in rows)
+        )  # fmt: skip
+    assert sql.count == 1, sql.report()
+    assert await MeterSample.filter(station_id__in=[r.id for r in rows]).count() == 3
+    seen = await ChargingStation.filter(id__in=[r.id for r in rows]).values_list(
+        "last_seen_at", flat=True
+    )
+    assert seen == [now] * 3
+    # Heartbeats only: the last-seen times, in one statement too.
+    later = now + timedelta(seconds=30)
+    with count_sql() as sql:
+        await asyncio.gather(*(writer.write(station_id=r.id, seen_at=later) for r in rows))
+    assert sql.count == 1, sql.report()
+    seen = await ChargingStation.filter(id__in=[r.id for r in rows]).values_list(
+        "last_seen_at", flat=True
+    )
+    assert seen == [later] * 3

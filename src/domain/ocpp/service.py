@@ -104,13 +104,22 @@ async def record_seen_many(seen: dict[uuid.UUID, datetime]) -> None:
     back by an older report)."""
     if not seen:
         return
-    await db.execute(
-        "UPDATE charging_station AS c SET last_seen_at = v.at"
-        " FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, at)"
-        " WHERE c.id = v.id AND (c.last_seen_at IS NULL OR c.last_seen_at < v.at)",
-        list(seen),
-        [_utc(at) for at in seen.values()],
+    await db.execute(seen_update_sql(1), *seen_parameters(seen))
+
+
+def seen_update_sql(first: int) -> str:
+    """The UPDATE of `record_seen_many`, its two parameters numbered from `first` (to be
+    part of a larger statement)."""
+    ids, ats = f"${first}", f"${first + 1}"
+    return (
+        "UPDATE charging_station AS c SET last_seen_at = latest.at"
+        f" FROM unnest({ids}::uuid[], {ats}::timestamptz[]) AS latest(id, at)"
+        " WHERE c.id = latest.id AND (c.last_seen_at IS NULL OR c.last_seen_at < latest.at)"
     )
+
+
+def seen_parameters(seen: dict[uuid.UUID, datetime]) -> tuple[list[uuid.UUID], list[datetime]]:
+    return list(seen), [_utc(at) for at in seen.values()]
 
 
 @dataclass(frozen=True)
