@@ -2,11 +2,12 @@
 
 One transaction per message costs a few round trips and a commit each; under load that, not
 the work, caps the message rate. Instead the handlers of all connections hand their writes
-to one writer task, which stores everything that arrived meanwhile in one transaction (the
-samples of many messages in one INSERT, the last-seen times of many stations in one UPDATE)
-and then releases each waiting handler, so that a message is still answered only once it is
-committed. When a batch fails, each of its messages is retried alone: one bad message fails
-only its own answer (a CALLERROR), never another station's samples.
+to one writer task, which stores everything that arrived meanwhile in one statement (the
+samples of many messages inserted and the last-seen times of their stations updated together,
+atomic without a transaction) and then releases each waiting handler, so that a message is
+still answered only once it is committed. When a batch fails, each of its messages is
+retried alone: one bad message fails only its own answer (a CALLERROR), never another
+station's samples.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ import uuid
 from datetime import datetime
 from typing import NamedTuple
 
-from domain.ocpp import service, transactions
+from domain.ocpp import transactions
 
 log = logging.getLogger("evcms.ocpp")
 
-# Messages in one transaction, and transactions in flight. Stations answered together send
+# Messages in one statement, and statements in flight. Stations answered together send
 # again together: without a cap each batch would hold all of them, and the database and this
 # process would take turns idling; with it, batches overlap (one commits, the next is sent,
 # the answers of a third are being handled).
@@ -43,10 +44,7 @@ async def _commit(writes: list[_Write]) -> None:
         if write.station_id not in seen or seen[write.station_id] < write.seen_at:
             seen[write.station_id] = write.seen_at
     reports = [write.report for write in writes if write.report is not None]
-    if reports:
-        await transactions.record_meter_values_many(reports, seen=seen)  # one statement
-    else:
-        await service.record_seen_many(seen)
+    await transactions.record_meter_values_many(reports, seen=seen)  # one statement
 
 
 class GroupCommit:

@@ -217,8 +217,8 @@ async def record_meter_values_many(
 ) -> int:
     """Store the samples of many MeterValues messages (of any stations) at once, each linked
     to its session when its transaction is known, and with `seen` those stations' last-seen
-    times (`service.record_seen_many`), all in one statement; returns how many samples were
-    stored."""
+    times (`service.record_seen_many`; only those when there are no samples), all in one
+    statement; returns how many samples were stored."""
     numbered = [(n, s) for n, report in enumerate(reports, 1) for s in report.samples]
     if not numbered:
         if seen:
