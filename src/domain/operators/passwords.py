@@ -50,7 +50,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 async def hash_password_off_loop(password: str) -> str:
     """`hash_password` in a worker thread: argon2 takes tens of milliseconds of CPU (and
-    releases the GIL), which the event loop's other requests and stations should not wait."""
+    releases the GIL), which the event loop's other requests and stations should not wait for."""
     return await asyncio.to_thread(hash_password, password)
 
 

@@ -19,7 +19,7 @@ from domain.groups import service as groups
 from domain.groups.models import ChargingGroup
 from domain.operators import service as operators
 from domain.operators.models import Operator, OperatorRole, OperatorSession
-from domain.operators.passwords import check_policy, hash_password
+from domain.operators.passwords import check_policy, hash_password_off_loop
 from domain.organisations.models import Organisation
 from domain.principal import Principal
 
@@ -80,7 +80,7 @@ async def set_operator_password(*, username: str, password: str) -> Operator:
     if operator is None:
         raise NotFound(OPERATOR_NOT_FOUND, "username")
     check_policy(password, username=operator.username)
-    operator.password_hash = hash_password(password)
+    operator.password_hash = await hash_password_off_loop(password)
     operator.version += 1
     await operator.save()
     await OperatorSession.filter(operator_id=operator.id, revoked_at=None).update(
