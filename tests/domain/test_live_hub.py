@@ -246,3 +246,28 @@ async def test_closing_the_hub_ends_its_streams(make_hub, other):  # type: ignor
     with pytest.raises(RuntimeError):
         async with hub.subscription(org):
             pass
+
+
+async def test_the_hub_works_over_the_embedded_redis_unix_socket(tmp_path):  # type: ignore[no-untyped-def]
+    """The embedded default's Redis listens on a unix socket, where TCP options do not apply."""
+    from evcms.embedded import EmbeddedServices
+
+    services = EmbeddedServices(tmp_path / "var")
+    await asyncio.to_thread(services.start, postgres=False, redis=True)
+    try:
+        url = services.redis_url
+        assert url is not None and url.startswith("unix://")
+        hub = LiveHub.from_url(url, name="evcms-live: unix test")
+        publisher = Redis.from_url(url)
+        await hub.start()
+        try:
+            org = uuid.uuid4()
+            async with hub.subscription(org) as events:
+                await live.publish(publisher, event(org, "Charging"))
+                got = await received(events)
+            assert got is not None and got.status == "Charging"
+        finally:
+            await hub.close()
+            await publisher.aclose()
+    finally:
+        await asyncio.to_thread(services.stop)

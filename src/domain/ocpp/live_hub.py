@@ -140,7 +140,10 @@ class LiveHub:
         """A hub with a client of its own (closed with it); `name` is its CLIENT SETNAME."""
         if name is not None:  # Redis refuses a name with spaces or control characters
             name = re.sub(r"[^!-~]", "_", name)
-        client = Redis.from_url(url, client_name=name, socket_keepalive=True)
+        # TCP keepalive notices a peer that vanished; a unix socket (the embedded Redis)
+        # has no such option, and its connection class refuses the argument.
+        keepalive = {} if url.startswith("unix:") else {"socket_keepalive": True}
+        client = Redis.from_url(url, client_name=name, **keepalive)
         return cls(client, owns_client=True, name=name, **kwargs)
 
     async def start(self) -> None:
