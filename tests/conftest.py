@@ -22,9 +22,9 @@ import uvicorn
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
-from domain.ocpp.live_hub import LiveHub
 from evcms import db
 from evcms.app import create_app
+from evcms.live_hub import LiveHub
 from evcms.settings import Settings
 from tests.gqlclient import GraphQLClient
 

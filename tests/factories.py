@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
+from domain.charging.models import ChargingSession
 from domain.groups import service as groups
 from domain.groups.models import ChargingGroup
-from domain.ocpp.models import ChargingSession
 from domain.operators.models import Operator, OperatorRole, OperatorSession, OperatorStatus
 from domain.operators.passwords import hash_password, new_token
 from domain.organisations.models import Organisation

@@ -14,8 +14,7 @@ import websockets
 from redis.asyncio import Redis
 from websockets.typing import Subprotocol
 
-from domain.ocpp.live import channel
-from domain.ocpp.live_hub import LiveHub
+from evcms.live_hub import LiveHub, channel
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
 WAIT = 10.0  # seconds before a test gives up waiting (a hang guard, not a timing check)

@@ -9,5 +9,7 @@ MODEL_MODULES = [
     "domain.users.models",
     "domain.pricing.models",
     "domain.history.models",
-    "domain.ocpp.models",
+    "domain.events.models",
+    "domain.charging.models",
+    "domain.commands.models",
 ]

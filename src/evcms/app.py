@@ -20,10 +20,10 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
-from domain.ocpp.live_hub import LiveHub
 from evcms import db
 from evcms.background import Background
 from evcms.health import PING_TIMEOUT, answers_within
+from evcms.live_hub import LiveHub, publisher
 from evcms.settings import Settings
 from gql.context import Context, Services
 from gql.errors import new_reference, unexpected_extensions, unexpected_message
@@ -32,6 +32,7 @@ from ocpp_ws import commands as ocpp_commands
 from ocpp_ws.endpoint import ocpp_endpoint
 from ocpp_ws.node import Node
 from tenancy.auth import LoginPolicy, authenticate
+from workers.queue import ArqQueue
 
 log = logging.getLogger("evcms")
 
@@ -83,11 +84,17 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
         # Blocking reads (command inboxes and replies) get a client without socket timeouts.
         node_redis = Redis.from_url(settings.redis_url or "")
         ocpp_commands.configure(timeout=settings.ocpp_command_timeout_seconds)
-        node = Node(node_redis, name=settings.node_name, lease=settings.node_lease_seconds)
+        node = Node(
+            node_redis,
+            publish=publisher(redis),
+            name=settings.node_name,
+            lease=settings.node_lease_seconds,
+        )
         background = Background()
         live_hub = LiveHub.from_url(settings.redis_url or "", name=f"evcms-live:{node.name}")
         state["services"] = Services(
             redis=redis,
+            jobs=ArqQueue(redis),
             link_base=settings.public_url,
             login_policy=LoginPolicy(
                 session_ttl=timedelta(minutes=settings.session_ttl_minutes),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.ocpp import autoconfig
+from domain.commands import autoconfig
 from gql.commands import command, target
 from gql.policy import Policy
 from gql.types.autoconfig import (

@@ -11,7 +11,8 @@ from typing import Any
 
 import strawberry
 
-from domain.ocpp import commands, remote
+from domain.commands import remote
+from domain.commands import service as commands
 from gql.errors import UserError
 from gql.policy import Policy
 from gql.types.commands import (

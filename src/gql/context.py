@@ -8,8 +8,9 @@ from typing import Any
 
 from arq import ArqRedis
 
-from domain.ocpp.commands import Dispatch
-from domain.ocpp.live_hub import LiveHub
+from domain import jobs
+from domain.commands.service import Dispatch
+from domain.events.live import LiveFeed
 from gql.loaders import Loaders
 from tenancy.actor import Actor
 from tenancy.auth import LoginPolicy, authenticate
@@ -19,13 +20,14 @@ from tenancy.auth import LoginPolicy, authenticate
 class Services:
     """What the app hands every request (built once at start-up)."""
 
-    redis: ArqRedis
+    redis: ArqRedis  # login throttling
+    jobs: jobs.JobQueue  # background jobs, run by the worker
     link_base: str
     login_policy: LoginPolicy
     dispatch: Dispatch  # remote commands reach the station's node through it
     # Run work after the response, on this node (its failures are logged).
     background: Callable[[Callable[[], Awaitable[Any]]], None]
-    live: LiveHub  # this node's one Redis subscription for every live status subscriber
+    live: LiveFeed  # this node's one Redis subscription for every live status subscriber
 
 
 @dataclass
@@ -62,11 +64,7 @@ class Context:
 
     def send_mail(self, message_id: object) -> None:
         """Deliver an outbox message once the transaction that wrote it has committed."""
-        self.after_commit(
-            lambda: self.services.redis.enqueue_job(
-                "send_email", str(message_id), _job_id=f"send_email:{message_id}"
-            )
-        )
+        self.after_commit(lambda: self.services.jobs.enqueue(jobs.send_email(message_id)))
 
     def in_background_after_commit(self, job: Callable[[], Awaitable[Any]]) -> None:
         """Once committed, start `job` without waiting for it (a remote command, say)."""

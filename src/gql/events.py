@@ -6,7 +6,7 @@ from datetime import date
 
 import strawberry
 
-from domain.ocpp import events
+from domain.events import feed as events
 from gql.policy import Policy
 from gql.types.common import PageInput, SortDirection, page_of
 from gql.types.events import StationEventFeed, StationEventSort

@@ -7,8 +7,7 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from domain.ocpp import live
-from domain.ocpp.live_hub import SubscriberTooSlow
+from domain.events import live
 from gql.errors import ClientError
 from gql.policy import Policy, still_allowed
 from gql.types.live import LiveStatus, LiveStatusKind
@@ -42,7 +41,7 @@ async def _stream(info: strawberry.Info, watch: live.Watch) -> AsyncGenerator[Li
                 await still_allowed(info, ACTION)
                 if event is not None and watch.admits(ctx.actor, event):  # the scope, again
                     yield LiveStatus.from_event(event)
-        except SubscriberTooSlow:
+        except live.SubscriberTooSlow:
             raise TooSlow() from None
 
 

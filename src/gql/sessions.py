@@ -7,8 +7,8 @@ from typing import Annotated
 
 import strawberry
 
-from domain.ocpp import sessions
-from domain.ocpp.models import SessionState as DomainSessionState
+from domain.charging import queries as sessions
+from domain.charging.models import SessionState as DomainSessionState
 from gql.policy import Policy
 from gql.types.common import PageInput, page_of
 from gql.types.sessions import (

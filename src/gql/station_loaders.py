@@ -13,8 +13,8 @@ import uuid
 
 from strawberry.dataloader import DataLoader
 
-from domain.ocpp import events
-from domain.ocpp.models import PointStatus
+from domain.events import feed as events
+from domain.events.models import PointStatus
 from domain.pricing.models import Tariff
 from domain.stations import points as points_service
 from domain.stations import service as stations_service

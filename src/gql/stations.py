@@ -7,8 +7,8 @@ from typing import Any
 
 import strawberry
 
+from domain.commands import remote
 from domain.inputs import KEEP, Keep
-from domain.ocpp import remote
 from domain.stations import evse, points, service
 from domain.stations.points import SocketChanges, SocketData
 from domain.stations.service import StationChanges, StationFilter

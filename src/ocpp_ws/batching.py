@@ -19,7 +19,7 @@ import uuid
 from datetime import datetime
 from typing import NamedTuple
 
-from domain.ocpp import transactions
+from domain.charging import service as charging
 
 log = logging.getLogger("evcms.ocpp")
 
@@ -34,7 +34,7 @@ CONCURRENT_BATCHES = 3
 class _Write(NamedTuple):
     station_id: uuid.UUID
     seen_at: datetime
-    report: transactions.MeterReport | None
+    report: charging.MeterReport | None
     done: asyncio.Future[None]
 
 
@@ -44,7 +44,7 @@ async def _commit(writes: list[_Write]) -> None:
         if write.station_id not in seen or seen[write.station_id] < write.seen_at:
             seen[write.station_id] = write.seen_at
     reports = [write.report for write in writes if write.report is not None]
-    await transactions.record_meter_values_many(reports, seen=seen)  # one statement
+    await charging.record_meter_values_many(reports, seen=seen)  # one statement
 
 
 class GroupCommit:
@@ -65,7 +65,7 @@ class GroupCommit:
         *,
         station_id: uuid.UUID,
         seen_at: datetime,
-        report: transactions.MeterReport | None = None,
+        report: charging.MeterReport | None = None,
     ) -> None:
         """Store the samples (if any) and the station's last-seen time; raises what the
         database raised when this write, retried alone, failed."""

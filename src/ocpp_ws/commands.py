@@ -21,7 +21,7 @@ from ocpp.charge_point import (
 from ocpp.exceptions import OCPPError
 from ocpp.v16 import call
 
-from domain.ocpp.commands import DISCONNECTED, Delivery, Reply, Request, mark_sent
+from domain.commands.service import DISCONNECTED, Delivery, Reply, Request, mark_sent
 from ocpp_ws import registry
 
 log = logging.getLogger("evcms.ocpp")

@@ -11,8 +11,7 @@ from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from tortoise.transactions import in_transaction
 
-from domain.ocpp import live
-from domain.ocpp.service import Admission, admit
+from domain.events.connection import Admission, admit
 from ocpp_ws import v16
 from ocpp_ws.node import Node
 
@@ -93,7 +92,7 @@ async def ocpp_endpoint(websocket: WebSocket) -> None:
         StarletteConnection(websocket),
         station_id=station.id,
         organisation_id=station.organisation_id,
-        publisher=live.publisher(websocket.app.state.redis),
+        publisher=websocket.app.state.node.publish,
     )
     node: Node = websocket.app.state.node
     # A reconnecting station replaces its previous connection, which is closed.

@@ -17,7 +17,7 @@ from typing import Any
 from redis.asyncio import Redis
 from tortoise.transactions import in_transaction
 
-from domain.ocpp import live, service
+from domain.events import connection, live
 from ocpp_ws import commands, registry
 from ocpp_ws.registry import Close
 from ocpp_ws.router import Router
@@ -32,7 +32,14 @@ def default_name() -> str:
 
 
 class Node:
-    def __init__(self, redis: Redis, *, name: str | None = None, lease: float = 15.0) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        publish: live.Publisher,
+        name: str | None = None,
+        lease: float = 15.0,
+    ) -> None:
         self.name = name or default_name()
         self.router = Router(
             redis,
@@ -44,7 +51,7 @@ class Node:
             lease=lease,
         )
         self._task: asyncio.Task[Any] | None = None
-        self._publish = live.publisher(redis)
+        self.publish = publish  # live status, once a change is committed
 
     async def start(self) -> None:
         await self.router.start()
@@ -58,7 +65,7 @@ class Node:
                 await self._task
         for sid in registry.station_ids():
             with contextlib.suppress(Exception):
-                await service.record_disconnected(station_id=sid, node=self.name)
+                await connection.record_disconnected(station_id=sid, node=self.name)
         await self.router.stop()
 
     async def attach(self, station_id: uuid.UUID, charge_point: Any, close: Close) -> None:
@@ -66,17 +73,17 @@ class Node:
         await registry.register(station_id, charge_point, close)
         await self.router.claim_station(station_id)
         now = datetime.now(UTC)
-        await service.record_connected(station_id=station_id, node=self.name, at=now)
-        await self._publish(live.connection_change(station_id, connected=True, at=now))
+        await connection.record_connected(station_id=station_id, node=self.name, at=now)
+        await self.publish(live.connection_change(station_id, connected=True, at=now))
 
     async def detach(self, station_id: uuid.UUID, charge_point: Any) -> None:
         """The websocket ended; the station is offline unless it reconnected meanwhile."""
         if not registry.unregister(station_id, charge_point):
             return
         await self.router.release_station(station_id)
-        if await service.record_disconnected(station_id=station_id, node=self.name):
+        if await connection.record_disconnected(station_id=station_id, node=self.name):
             change = live.connection_change(station_id, connected=False, at=datetime.now(UTC))
-            await self._publish(change)
+            await self.publish(change)
 
     async def _drop(self, station_id: uuid.UUID) -> None:
         """The station connected to another node: our connection to it is stale."""
@@ -99,19 +106,19 @@ class Node:
                 if rounds % 3 == 0:
                     # Another node may have marked ours offline while we could not renew.
                     ours = [sid for sid in held if sid not in moved]
-                    await service.reassert_presence(station_ids=ours, node=self.name)
+                    await connection.reassert_presence(station_ids=ours, node=self.name)
                     await self._forget_dead_nodes()
             except Exception:  # Redis or the database restarting: the next round retries
                 log.exception("renewing the leases of node %s failed", self.name)
 
     async def _forget_dead_nodes(self) -> None:
-        nodes = [n for n in await service.nodes_holding_stations() if n != self.name]
+        nodes = [n for n in await connection.nodes_holding_stations() if n != self.name]
         alive = await self.router.nodes_alive(nodes)
         dead = [n for n, up in alive.items() if not up]
         if dead:
             async with in_transaction():
-                offline = await service.forget_nodes(dead)
+                offline = await connection.forget_nodes(dead)
             log.info("nodes %s stopped: %s stations offline", ", ".join(dead), len(offline))
             now = datetime.now(UTC)
             for sid in offline:
-                await self._publish(live.connection_change(sid, connected=False, at=now))
+                await self.publish(live.connection_change(sid, connected=False, at=now))

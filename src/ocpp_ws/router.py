@@ -27,7 +27,7 @@ from typing import Any, cast
 
 from redis.asyncio import Redis
 
-from domain.ocpp.commands import NODE_LOST, Delivery, Reply, Request
+from domain.commands.service import NODE_LOST, Delivery, Reply, Request
 
 log = logging.getLogger("evcms.ocpp.router")
 

@@ -19,9 +19,10 @@ from ocpp.v16.datatypes import IdTagInfo
 from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, RegistrationStatus
 from tortoise.transactions import in_transaction
 
-from domain.ocpp import live, service, transactions
-from domain.ocpp.local_list import parent_id_tag, wire_time
-from domain.ocpp.models import EventKind
+from domain.charging import service as charging
+from domain.commands.local_list import parent_id_tag, wire_time
+from domain.events import live, service
+from domain.events.models import EventKind
 from domain.pricing.decisions import Authorization, authorize
 from domain.pricing.decisions import AuthorizationStatus as Decided
 from ocpp_ws import batching, wire
@@ -71,7 +72,7 @@ def id_tag_info(decision: Authorization) -> IdTagInfo:
 
 def samples(
     meter_value: list[dict[str, Any]], sampled_key: str = "sampled_value"
-) -> list[transactions.Sample]:
+) -> list[charging.Sample]:
     """Every sampled value of OCPP 1.6 meterValue entries (snake_case keys, or as on the
     wire with `sampled_key="sampledValue"`: the other keys are single words)."""
     found = []
@@ -88,10 +89,10 @@ def samples(
                 raise PropertyConstraintViolationError(description="value is not finite")
             get = sampled.get
             found.append(
-                transactions.Sample(
+                charging.Sample(
                     at,
                     value,
-                    get("measurand") or transactions.ENERGY_REGISTER,
+                    get("measurand") or charging.ENERGY_REGISTER,
                     get("unit") or "",
                     get("context") or "",
                     get("phase") or "",
@@ -190,7 +191,7 @@ class ChargePoint16(ChargePoint):
         )
         async with in_transaction():
             accepted = await service.record_boot(station_id=self.station_id, boot=boot, at=now)
-            await transactions.close_after_reboot(station_id=self.station_id, booted_at=now)
+            await charging.close_after_reboot(station_id=self.station_id, booted_at=now)
         return call_result.BootNotification(
             current_time=wire_time(now),
             interval=HEARTBEAT_INTERVAL,
@@ -246,14 +247,14 @@ class ChargePoint16(ChargePoint):
     async def on_start_transaction(
         self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **_: Any
     ) -> call_result.StartTransaction:
-        request = transactions.StartRequest(
+        request = charging.StartRequest(
             connector_id=connector_id,
             token_uid=id_tag,
             meter_start_wh=meter_start,
             started_at=parse_time(timestamp, "timestamp"),
         )
         async with in_transaction():
-            started = await transactions.start(
+            started = await charging.start(
                 organisation_id=self.organisation_id,
                 station_id=self.station_id,
                 request=request,
@@ -277,11 +278,11 @@ class ChargePoint16(ChargePoint):
         return call_result.MeterValues()
 
     async def store_meter_values(
-        self, connector_id: int, transaction_id: int | None, found: list[transactions.Sample]
+        self, connector_id: int, transaction_id: int | None, found: list[charging.Sample]
     ) -> None:
         """Committed with the other stations' MeterValues of the moment, before the answer."""
         now = datetime.now(UTC)
-        report = transactions.MeterReport(
+        report = charging.MeterReport(
             station_id=self.station_id,
             connector_id=connector_id,
             transaction_id=transaction_id,
@@ -301,7 +302,7 @@ class ChargePoint16(ChargePoint):
         transaction_data: list[dict[str, Any]] | None = None,
         **_: Any,
     ) -> call_result.StopTransaction:
-        request = transactions.StopRequest(
+        request = charging.StopRequest(
             transaction_id=transaction_id,
             meter_stop_wh=meter_stop,
             stopped_at=parse_time(timestamp, "timestamp"),
@@ -311,7 +312,7 @@ class ChargePoint16(ChargePoint):
         )
         now = datetime.now(UTC)
         async with in_transaction():
-            known = await transactions.stop(station_id=self.station_id, request=request)
+            known = await charging.stop(station_id=self.station_id, request=request)
             await service.record_seen(station_id=self.station_id, at=now)
         if id_tag is None:
             return call_result.StopTransaction()

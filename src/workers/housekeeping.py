@@ -9,7 +9,7 @@ from typing import Any
 from arq.cron import cron
 from tortoise.transactions import in_transaction
 
-from domain.ocpp import transactions
+from domain.charging import service as charging
 
 log = logging.getLogger("evcms.housekeeping")
 # A station silent this long (heartbeats come every 5 minutes) is gone.
@@ -19,7 +19,7 @@ SILENT_FOR = timedelta(hours=2)
 async def close_stale_sessions(ctx: dict[str, Any]) -> int:
     now = datetime.now(UTC)
     async with in_transaction():
-        closed = await transactions.close_stale_sessions(older_than=now - SILENT_FOR, now=now)
+        closed = await charging.close_stale_sessions(older_than=now - SILENT_FOR, now=now)
     if closed:
         log.info("closed %s charging sessions of vanished stations", closed)
     return closed

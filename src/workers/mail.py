@@ -11,9 +11,11 @@ from arq import ArqRedis, Retry
 from arq.cron import cron
 from tortoise.transactions import in_transaction
 
+from domain import jobs
 from domain.mail import service as mail
 from domain.mail.models import MailStatus
 from workers import smtp
+from workers.queue import ArqQueue
 from workers.smtp import Failure, SmtpConfig
 
 __all__ = [
@@ -36,13 +38,12 @@ STALE_AFTER = timedelta(minutes=5)
 
 def job_id(message_id: object) -> str:
     """The arq job id of a message's delivery: enqueuing a message twice gives one job."""
-    return f"send_email:{message_id}"
+    return jobs.send_email(message_id).id
 
 
 async def enqueue(redis: ArqRedis, message_id: object) -> bool:
     """Queue the delivery of a message; False when its job is already queued or done."""
-    job = await redis.enqueue_job("send_email", str(message_id), _job_id=job_id(message_id))
-    return job is not None
+    return await ArqQueue(redis).enqueue(jobs.send_email(message_id))
 
 
 async def send_email(ctx: dict[str, Any], message_id: str) -> str:

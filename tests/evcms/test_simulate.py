@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from domain.ocpp.models import ChargingSession, ConfigurationKey, MeterSample, PointStatus
+from domain.charging.models import ChargingSession, MeterSample
+from domain.commands.models import ConfigurationKey
+from domain.events.models import PointStatus
 from domain.stations.models import ChargingStation, StationState
 from domain.users.models import Token
 from evcms.cli import main as cli_main

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.ocpp.models import EventKind, StationEvent
+from domain.events.models import EventKind, StationEvent
 from domain.organisations.models import Organisation
 from domain.stations.models import ChargingStation, StationState
 from tests import factories

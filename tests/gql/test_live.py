@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from domain.ocpp import live
+from domain.events import live
 from domain.operators.models import Operator, OperatorSession, OperatorStatus
 from domain.stations.models import ChargingStation
+from evcms import live_hub as redis_live
 from tests import factories
 from tests.conftest import login
 from tests.gqlws import graphql_ws, wait_for_subscribers
@@ -129,7 +130,7 @@ async def test_unauthenticated_subscription_is_refused(server, world, redis, ini
     async with graphql_ws(server, init_payload=init) as anonymous:
         await anonymous.subscribe(LIVE)
         assert first_error(await anonymous.receive()) == UNAUTHENTICATED
-    ((_, listening),) = await redis.pubsub_numsub(live.channel(world.org.id))
+    ((_, listening),) = await redis.pubsub_numsub(redis_live.channel(world.org.id))
     assert listening == 0
 
 
@@ -151,13 +152,13 @@ async def test_an_event_published_by_another_node_arrives(
             await wait_for_subscribers(other_node, live_hub, world.org.id, 1)
             status = event(live.LiveKind.STATUS, connector_id=2, status="Faulted",
                            error_code="GroundFailure")  # fmt: skip
-            assert await live.publish(other_node, status) == 1
+            assert await redis_live.publish(other_node, status) == 1
             # A message on A's channel about org B's station is not A's to see.
             stray = event(live.LiveKind.STATUS, station_id=stations["b"].id,
                           organisation_id=world.org_b.id, group_path=world.root_b.path)  # fmt: skip
-            await other_node.publish(live.channel(world.org.id), stray.encode())
-            await other_node.publish(live.channel(world.org.id), "not json")
-            assert await live.publish(other_node, event(live.LiveKind.DISCONNECTED)) == 1
+            await other_node.publish(redis_live.channel(world.org.id), stray.encode())
+            await other_node.publish(redis_live.channel(world.org.id), "not json")
+            assert await redis_live.publish(other_node, event(live.LiveKind.DISCONNECTED)) == 1
             first, second = await admin.next_data(), await admin.next_data()
     finally:
         await other_node.aclose()
@@ -324,7 +325,7 @@ async def test_a_subscriber_too_slow_for_a_burst_ends_with_a_clear_error(
             await wait_for_subscribers(redis, live_hub, world.org.id, 1)
             async with redis.pipeline(transaction=False) as pipe:  # faster than it reads
                 for item in burst:
-                    pipe.publish(live.channel(world.org.id), item.encode())
+                    pipe.publish(redis_live.channel(world.org.id), item.encode())
                 await pipe.execute()
             while (message := await admin.receive())["payload"].get("data"):
                 assert message["type"] == "next"  # what it read before it fell behind

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.ocpp.models import MeterSample
+from domain.charging.models import MeterSample
 from domain.stations.models import ChargingStation, StationState
 from tests import factories
 from tests.conftest import login

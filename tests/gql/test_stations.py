@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from tortoise.transactions import in_transaction
 
-from domain.ocpp.models import PointStatus
+from domain.events.models import PointStatus
 from domain.stations import service as stations
 from domain.stations.models import ChargingPoint, ChargingStation, EvseId, Socket, StationState
 from tests import factories

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from domain.ocpp.models import (
+from domain.commands.models import (
     ConfigurationApplication,
     ConfigurationKey,
     ConfigurationRequirement,

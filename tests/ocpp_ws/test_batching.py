@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from domain.ocpp import transactions
-from domain.ocpp.models import ChargingSession, MeterSample
+from domain.charging import service as charging
+from domain.charging.models import ChargingSession, MeterSample
 from domain.stations.models import ChargingStation
 from ocpp_ws import batching
 from tests import factories
@@ -109,9 +109,9 @@ async def test_writes_queued_together_commit_together_and_failures_stay_apart(wo
     rows = [await factories.station(world.g1) for _ in range(4)]
     now = datetime.now(UTC)
 
-    def report(row: ChargingStation, value: str) -> transactions.MeterReport:
-        sample = transactions.Sample(sampled_at=now, value=Decimal(value))
-        return transactions.MeterReport(row.id, 1, None, [sample], now)
+    def report(row: ChargingStation, value: str) -> charging.MeterReport:
+        sample = charging.Sample(sampled_at=now, value=Decimal(value))
+        return charging.MeterReport(row.id, 1, None, [sample], now)
 
     writer = batching.writer()
     before = writer.batches
@@ -142,12 +142,12 @@ async def test_writes_queued_together_commit_together_and_failures_stay_apart(wo
 async def test_a_batch_is_one_statement_samples_and_last_seen_times_together(world):  # type: ignore[no-untyped-def]
     rows = [await factories.station(world.g1) for _ in range(3)]
     now = datetime.now(UTC).replace(microsecond=0)
-    sample = transactions.Sample(sampled_at=now, value=Decimal("42"))
+    sample = charging.Sample(sampled_at=now, value=Decimal("42"))
     writer = batching.writer()
     with count_sql() as sql:
         await asyncio.gather(
             *(writer.write(station_id=r.id, seen_at=now,
-                           report=transactions.MeterReport(r.id, 1, None, [sample], now))
+                           report=charging.MeterReport(r.id, 1, None, [sample], now))
               for r in rows)
         )  # fmt: skip
     assert sql.count == 1, sql.report()

@@ -19,7 +19,7 @@ import pytest
 import websockets
 from websockets.typing import Subprotocol
 
-from domain.ocpp.models import RemoteCommand
+from domain.commands.models import RemoteCommand
 from domain.stations.models import ChargingStation
 from evcms.settings import Settings
 from tests.conftest import _free_port, login

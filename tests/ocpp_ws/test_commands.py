@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 import websockets
 
+from domain.charging.models import ChargingSession
+from domain.commands.models import ConfigurationKey, RemoteCommand
 from domain.history.models import ManagementRecord
-from domain.ocpp.models import ChargingSession, ConfigurationKey, RemoteCommand
 from ocpp_ws import commands
 from tests import factories
 from tests.ocpp_ws.conftest import ERROR, FIELDS, SILENT, AnsweringStation, mutation

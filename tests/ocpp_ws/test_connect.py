@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from domain.ocpp.models import RemoteCommand, StationEvent
+from domain.commands.models import RemoteCommand
+from domain.events.models import StationEvent
 from domain.stations.models import ChargingStation, StationState
 from tests import factories
 from tests.ocpp_ws.conftest import STATION_PASSWORD, AnsweringStation, eventually

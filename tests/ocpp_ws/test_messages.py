@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.ocpp.models import PointStatus, StationEvent
+from domain.events.models import PointStatus, StationEvent
 from domain.stations.models import ChargingStation
 from tests import factories
 

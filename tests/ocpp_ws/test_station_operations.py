@@ -9,15 +9,10 @@ from typing import Any
 
 import pytest
 
+from domain.charging.models import ChargingSession
+from domain.commands.models import ConfigurationKey, LocalListEntry, RemoteCommand
+from domain.events.models import DataTransferRecord, StationEvent
 from domain.groups.models import AccessPolicy
-from domain.ocpp.models import (
-    ChargingSession,
-    ConfigurationKey,
-    DataTransferRecord,
-    LocalListEntry,
-    RemoteCommand,
-    StationEvent,
-)
 from domain.stations.models import ChargingStation
 from domain.users.models import Token
 from tests import factories

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from domain.charging import service as charging
+from domain.charging.models import ChargingSession, MeterSample, SessionState
 from domain.groups.models import ChargingGroup
-from domain.ocpp import transactions
-from domain.ocpp.models import ChargingSession, MeterSample, SessionState
 from domain.pricing.models import Tariff
 from domain.stations.models import ChargingStation
 from tests import factories
@@ -222,13 +222,9 @@ async def test_housekeeping_closes_silent_session(online, active, driver):
     assert await housekeeping.close_stale_sessions({}) == 0
     now = datetime.now(UTC)
     # Heard of recently: left alone.
-    assert (
-        await transactions.close_stale_sessions(older_than=now - timedelta(hours=2), now=now) == 0
-    )
+    assert await charging.close_stale_sessions(older_than=now - timedelta(hours=2), now=now) == 0
     await ChargingStation.filter(id=active.id).update(last_seen_at=ago(hours=3))
-    assert (
-        await transactions.close_stale_sessions(older_than=now - timedelta(hours=2), now=now) == 1
-    )
+    assert await charging.close_stale_sessions(older_than=now - timedelta(hours=2), now=now) == 1
     session = await ChargingSession.get(transaction_id=tx)
     assert (session.state, session.stop_reason, session.energy_wh) == (
         "closed",

@@ -13,8 +13,8 @@ from arq.constants import default_queue_name
 
 from domain.mail import service as mail
 from domain.mail.models import MailStatus, OutboxMessage
-from domain.ocpp.live_hub import LiveHub
 from evcms.background import Background
+from evcms.live_hub import LiveHub
 from evcms.settings import Settings
 from gql.context import Context, Services
 from ocpp_ws.router import Router
@@ -23,6 +23,7 @@ from tenancy.auth import LoginPolicy
 from tests import factories
 from tests.conftest import login
 from workers.mail import CRON_JOBS, enqueue, job_id, requeue_stale_mail, send_email
+from workers.queue import ArqQueue
 from workers.smtp import SmtpConfig
 
 SENDER = "evcms <no-reply@evcms.test>"
@@ -184,6 +185,7 @@ async def test_enqueuing_the_same_message_twice_gives_one_job(
     row = await message(world)
     services = Services(
         redis=arq_redis,
+        jobs=ArqQueue(arq_redis),
         link_base="http://evcms.test",
         login_policy=LoginPolicy(),
         dispatch=Router(arq_redis, "test-client").dispatch,

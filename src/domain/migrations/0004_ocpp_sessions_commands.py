@@ -1,7 +1,8 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
-from domain.ocpp.models import CommandState, SessionState
+from domain.commands.models import CommandState
+from domain.charging.models import SessionState
 from json import dumps, loads
 from tortoise.fields.base import OnDelete
 from uuid import uuid4
@@ -96,7 +97,7 @@ class Migration(migrations.Migration):
             options={'table': 'meter_sample', 'app': 'evcms', 'pk_attr': 'id', 'table_description': 'One sampled value as the station sent it (MeterValues or transactionData).'},
             bases=['Model'],
         ),
-        # OCPP 1.6 transaction ids are integers handed out by the CSMS (domain.ocpp.transactions).
+        # OCPP 1.6 transaction ids are integers handed out by the CSMS (domain.charging.service).
         ops.RunSQL(
             "CREATE SEQUENCE IF NOT EXISTS ocpp_transaction_id_seq START 1",
             reverse_sql="DROP SEQUENCE IF EXISTS ocpp_transaction_id_seq",

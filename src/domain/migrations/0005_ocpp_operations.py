@@ -1,6 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from domain.ocpp.models import ApplicationStatus, EventKind
+from domain.commands.models import ApplicationStatus
+from domain.events.models import EventKind
 from tortoise.fields.base import OnDelete
 from uuid import uuid4
 from tortoise import fields

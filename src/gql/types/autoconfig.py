@@ -6,8 +6,8 @@ from datetime import datetime
 
 import strawberry
 
-from domain.ocpp import autoconfig
-from domain.ocpp.models import ApplicationStatus as DomainApplicationStatus
+from domain.commands import autoconfig
+from domain.commands.models import ApplicationStatus as DomainApplicationStatus
 from gql.errors import UserError
 
 ApplicationStatus = strawberry.enum(

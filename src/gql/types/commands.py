@@ -8,9 +8,9 @@ from enum import Enum
 import strawberry
 from strawberry.scalars import JSON
 
-from domain.ocpp.models import CommandState as DomainCommandState
-from domain.ocpp.models import ConfigurationKey as ConfigurationKeyRow
-from domain.ocpp.models import RemoteCommand as CommandRow
+from domain.commands.models import CommandState as DomainCommandState
+from domain.commands.models import ConfigurationKey as ConfigurationKeyRow
+from domain.commands.models import RemoteCommand as CommandRow
 from domain.pagination import Page
 from gql.errors import UserError
 

@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import strawberry
 
-from domain.ocpp.events import ERROR_CODES, STATUSES, EventDay, EventSort
-from domain.ocpp.models import EventKind
-from domain.ocpp.models import StationEvent as EventRow
+from domain.events.feed import ERROR_CODES, STATUSES, EventDay, EventSort
+from domain.events.models import EventKind
+from domain.events.models import StationEvent as EventRow
 from gql.types.common import SortDirection
 
 StationEventKind = strawberry.enum(

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from domain.ocpp.live import LiveEvent, LiveKind
+from domain.events.live import LiveEvent, LiveKind
 
 LiveStatusKind = strawberry.enum(
     LiveKind,

@@ -8,9 +8,9 @@ from decimal import Decimal
 import strawberry
 from strawberry.scalars import JSON
 
-from domain.ocpp.models import ChargingSession as SessionRow
-from domain.ocpp.models import MeterSample as SampleRow
-from domain.ocpp.models import SessionState as DomainSessionState
+from domain.charging.models import ChargingSession as SessionRow
+from domain.charging.models import MeterSample as SampleRow
+from domain.charging.models import SessionState as DomainSessionState
 
 SessionState = strawberry.enum(
     DomainSessionState,

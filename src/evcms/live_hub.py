@@ -1,4 +1,9 @@
-"""One Redis pub/sub connection per process for every live status subscriber on it.
+"""Live status over Redis pub/sub: the domain's Publisher and LiveFeed (domain.events.live).
+
+Changes are PUBLISHed on their organisation's channel (Redis pub/sub channels are global
+across database numbers, hence the organisation id, a UUID, in the channel name).
+
+One connection per process serves every live status subscriber on it.
 
 A hub SUBSCRIBEs to an organisation's channel while at least one local subscriber wants it
 (UNSUBSCRIBE after the last one leaves), reads every message in one task, decodes it once
@@ -34,7 +39,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
-from domain.ocpp.live import LiveEvent, channel
+from domain.events.live import Change, LiveEvent, Publisher, SubscriberTooSlow, describe
 
 log = logging.getLogger("evcms.live.hub")
 
@@ -43,10 +48,33 @@ READY_TIMEOUT = 5.0  # seconds a new subscriber waits for Redis to confirm its c
 PING_INTERVAL = 15.0  # seconds of silence before the manager PINGs the connection
 RECONNECT_DELAYS = (0.1, 0.5, 1.0, 2.0, 5.0)  # then 5 seconds between attempts
 TASK_PREFIX = "evcms-background: live hub"  # a name tests counting SQL leave out
+CHANNEL_PREFIX = "evcms:live:"
+
+__all__ = ["LiveHub", "SubscriberTooSlow", "Subscription", "channel", "publish", "publisher"]
 
 
-class SubscriberTooSlow(Exception):
-    """The end of a stream whose subscriber fell `limit` events behind."""
+def channel(organisation_id: uuid.UUID | str) -> str:
+    return f"{CHANNEL_PREFIX}{organisation_id}"
+
+
+async def publish(redis: Redis, event: LiveEvent) -> int:
+    """PUBLISH the event on its organisation's channel; how many subscribers got it."""
+    return int(await redis.publish(channel(event.organisation_id), event.encode()))
+
+
+def publisher(redis: Redis) -> Publisher:
+    """The Publisher the OCPP side calls after a change is committed. Live status is best
+    effort: a failure is logged and never fails the station's message (the feed has it)."""
+
+    async def _publish(change: Change) -> None:
+        try:
+            event = await describe(change)
+            if event is not None:
+                await publish(redis, event)
+        except Exception:
+            log.exception("could not publish live status of %s", change.station_id)
+
+    return _publish
 
 
 class Subscription:

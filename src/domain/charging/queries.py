@@ -10,8 +10,8 @@ from datetime import datetime
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
+from domain.charging.models import ChargingSession, MeterSample, SessionState
 from domain.errors import DomainError, ErrorCode
-from domain.ocpp.models import ChargingSession, MeterSample, SessionState
 from domain.pagination import Page, PageRequest, paginate
 from domain.principal import Principal
 from domain.scope import parse_id, visible_stations

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tortoise.expressions import Q
 
 from domain.errors import DomainError, ErrorCode, NotFound
-from domain.ocpp.models import PointStatus, StationEvent
+from domain.events.models import PointStatus, StationEvent
 from domain.pagination import Page, PageRequest, paginate
 from domain.principal import Principal
 from domain.scope import parse_id, visible_stations

@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 
 from tortoise.expressions import Subquery
 
-from domain.errors import DomainError, ErrorCode, NotFound
-from domain.ocpp import local_list
-from domain.ocpp.commands import (
+from domain.charging.models import ChargingSession, SessionState
+from domain.commands import local_list
+from domain.commands.models import ConfigurationKey, RemoteCommand
+from domain.commands.service import (
     CONFIGURATION_ERROR,
     Dispatch,
     Outcome,
@@ -22,7 +23,7 @@ from domain.ocpp.commands import (
     run,
     station_in_scope,
 )
-from domain.ocpp.models import ChargingSession, ConfigurationKey, RemoteCommand, SessionState
+from domain.errors import DomainError, ErrorCode, NotFound
 from domain.principal import Principal
 from domain.scope import parse_id, visible_stations
 from domain.stations.models import ChargingPoint, ChargingStation

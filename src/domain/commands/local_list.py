@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.ocpp.models import LocalListEntry
+from domain.commands.models import LocalListEntry
 from domain.pricing.decisions import AuthorizationStatus, authorize
 from domain.stations.models import ChargingStation
 from domain.users.models import Token

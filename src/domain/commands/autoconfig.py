@@ -26,17 +26,17 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from domain.db import advisory_lock
-from domain.errors import ACCESS_DENIED, DomainError, ErrorCode, NotFound
-from domain.ocpp import remote
-from domain.ocpp.commands import EXECUTION_FAILED, OFFLINE, Outcome, station_in_scope
-from domain.ocpp.models import (
+from domain.commands import remote
+from domain.commands.models import (
     ApplicationStatus,
     CommandState,
     ConfigurationApplication,
     ConfigurationRequirement,
     RemoteCommand,
 )
+from domain.commands.service import EXECUTION_FAILED, OFFLINE, Outcome, station_in_scope
+from domain.db import advisory_lock
+from domain.errors import ACCESS_DENIED, DomainError, ErrorCode, NotFound
 from domain.principal import Principal
 from domain.stations.models import ChargingStation
 

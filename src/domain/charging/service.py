@@ -15,9 +15,9 @@ from typing import Any, NamedTuple
 from tortoise.expressions import Q
 
 from domain import db
-from domain.ocpp import service
-from domain.ocpp.commands import remote_start_of
-from domain.ocpp.models import ChargingSession, MeterSample, SessionState
+from domain.charging.models import ChargingSession, MeterSample, SessionState
+from domain.commands.service import remote_start_of
+from domain.events import service
 from domain.pricing.decisions import Authorization, AuthorizationStatus, authorize, price
 from domain.stations.models import ChargingPoint, ChargingStation
 

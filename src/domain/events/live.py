@@ -1,37 +1,33 @@
 """Live status: what stations report, fanned out to subscribers on every node.
 
 The node that holds a station's websocket publishes each change (after its transaction
-commits) on the organisation's Redis channel; on every node one hub (live_hub.py) reads
-the channels its local subscribers want, over one connection, and each subscriber keeps
-what lies in its scope. Redis pub/sub channels are global across database
-numbers, hence the organisation id (a UUID) in the channel name.
+commits) through a `Publisher`; on every node a `LiveFeed` hands each organisation's events
+to its local subscribers, and each subscriber keeps what lies in its scope. Both are
+implemented over Redis pub/sub by the composition root (evcms.live_hub) and wired in.
 
 The message carries the station's group path at the time of the change, so a subscriber
 is filtered by a prefix match, like every other scoped read (domain/scope.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
-
-from redis.asyncio import Redis
+from typing import Any, Protocol
 
 from domain.errors import GROUP_NOT_FOUND, NotFound
-from domain.ocpp.models import StationEvent
+from domain.events.models import StationEvent
 from domain.principal import Principal
 from domain.scope import parse_id, path_in_scope, visible_groups, visible_stations
 from domain.stations.models import ChargingStation, StationState
 from domain.stations.service import STATION_NOT_FOUND
 
 log = logging.getLogger("evcms.live")
-
-CHANNEL_PREFIX = "evcms:live:"
 
 
 class LiveKind(StrEnum):
@@ -99,10 +95,6 @@ class LiveEvent:
             return None
 
 
-def channel(organisation_id: uuid.UUID | str) -> str:
-    return f"{CHANNEL_PREFIX}{organisation_id}"
-
-
 def status_change(event: StationEvent) -> Change:
     """The live change a stored status report makes."""
     return Change(
@@ -142,27 +134,23 @@ async def describe(change: Change) -> LiveEvent | None:
     )
 
 
-async def publish(redis: Redis, event: LiveEvent) -> int:
-    """PUBLISH the event on its organisation's channel; how many subscribers got it."""
-    return int(await redis.publish(channel(event.organisation_id), event.encode()))
-
-
 Publisher = Callable[[Change], Awaitable[None]]
+"""What the OCPP side calls after a change is committed (best effort: it never raises)."""
 
 
-def publisher(redis: Redis) -> Publisher:
-    """What the OCPP side calls after a change is committed. Live status is best effort:
-    a failure is logged and never fails the station's message (the feed has it)."""
+class SubscriberTooSlow(Exception):
+    """The end of a stream whose subscriber fell too far behind to be shown a true picture."""
 
-    async def _publish(change: Change) -> None:
-        try:
-            event = await describe(change)
-            if event is not None:
-                await publish(redis, event)
-        except Exception:
-            log.exception("could not publish live status of %s", change.station_id)
 
-    return _publish
+class LiveFeed(Protocol):
+    """This node's live events of each organisation, whichever node they happened on."""
+
+    def subscription(
+        self, organisation_id: uuid.UUID, *, heartbeat: float | None = None
+    ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[LiveEvent | None]]:
+        """The organisation's events from now on; with `heartbeat`, a None after that many
+        seconds without one. The stream may end with SubscriberTooSlow."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from domain.commands.models import CommandState, ConfigurationKey, RemoteCommand
 from domain.errors import DomainError, ErrorCode, NotFound
 from domain.history.models import RecordOutcome
 from domain.history.service import SYSTEM_ACTOR, record
-from domain.ocpp.models import CommandState, ConfigurationKey, RemoteCommand
 from domain.operators.models import Operator
 from domain.pagination import Page, PageRequest, paginate
 from domain.principal import Principal

@@ -1,4 +1,4 @@
-"""The live status hub (domain.ocpp.live_hub): one Redis pub/sub connection per process,
+"""The live status hub (evcms.live_hub): one Redis pub/sub connection per process,
 shared by every local subscriber, against the real Redis.
 
 Each hub here has a client name of its own, so the tests find and kill exactly its
@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from domain.ocpp import live
-from domain.ocpp.live_hub import LiveHub, SubscriberTooSlow, Subscription
+from domain.events import live
+from evcms import live_hub
+from evcms.live_hub import LiveHub, SubscriberTooSlow, Subscription
 from tests.gqlws import WAIT
 
 AT = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -82,7 +83,7 @@ async def statuses(events: Subscription, count: int) -> list[str]:
 
 
 async def numsub(redis: Redis, organisation_id: uuid.UUID) -> int:
-    ((_, listening),) = await redis.pubsub_numsub(live.channel(organisation_id))
+    ((_, listening),) = await redis.pubsub_numsub(live_hub.channel(organisation_id))
     return int(listening)
 
 
@@ -109,7 +110,7 @@ async def test_subscribers_share_one_connection_and_the_last_one_out_unsubscribe
         assert await numsub(other, org) == 1
         (connection,) = await hub_connections(other, hub)
         assert int(connection["sub"]) == 1  # one connection, subscribed to one channel
-        assert await live.publish(other, event(org, "Charging")) == 1
+        assert await live_hub.publish(other, event(org, "Charging")) == 1
         for events in streams:
             assert await statuses(events, 1) == ["Charging"]
         # A subscriber cancelled while it waits (its client went) leaves; the rest stay.
@@ -118,7 +119,7 @@ async def test_subscribers_share_one_connection_and_the_last_one_out_unsubscribe
         fourth.cancel()
         await until(lambda: _is(hub.subscribers(org) == 3))
         assert await numsub(other, org) == 1
-        await live.publish(other, event(org, "Finishing"))
+        await live_hub.publish(other, event(org, "Finishing"))
         for events in streams:
             assert await statuses(events, 1) == ["Finishing"]
     assert hub.subscribers(org) == 0
@@ -147,11 +148,11 @@ async def test_each_organisation_receives_only_its_own_events(hub, other):  # ty
     async with hub.subscription(a) as of_a, hub.subscription(b) as of_b:
         (connection,) = await hub_connections(other, hub)
         assert int(connection["sub"]) == 2  # both channels on the one connection
-        await live.publish(other, event(a, "A1"))
-        await live.publish(other, event(b, "B1"))
-        await other.publish(live.channel(a), "not json")  # skipped, the stream goes on
-        await live.publish(other, event(a, "A2"))
-        await live.publish(other, event(b, "B2"))
+        await live_hub.publish(other, event(a, "A1"))
+        await live_hub.publish(other, event(b, "B1"))
+        await other.publish(live_hub.channel(a), "not json")  # skipped, the stream goes on
+        await live_hub.publish(other, event(a, "A2"))
+        await live_hub.publish(other, event(b, "B2"))
         assert await statuses(of_a, 2) == ["A1", "A2"]
         assert await statuses(of_b, 2) == ["B1", "B2"]
 
@@ -161,7 +162,7 @@ async def test_a_heartbeat_is_a_none_after_that_many_idle_seconds(hub, other):  
     async with hub.subscription(org, heartbeat=0.05) as events:
         assert await received(events) is None
         assert await received(events) is None
-        await live.publish(other, event(org, "Available"))
+        await live_hub.publish(other, event(org, "Available"))
         assert await statuses(events, 1) == ["Available"]
 
 
@@ -187,8 +188,8 @@ async def test_after_its_connection_is_killed_the_hub_reconnects_and_resubscribe
         (after,) = await hub_connections(other, hub)
         assert int(after["sub"]) == 2
         assert [await numsub(other, org) for org in (a, b, gone)] == [1, 1, 0]
-        await live.publish(other, event(a, "after A"))
-        await live.publish(other, event(b, "after B"))
+        await live_hub.publish(other, event(a, "after A"))
+        await live_hub.publish(other, event(b, "after B"))
         assert await statuses(of_a, 1) == ["after A"]  # the same streams go on
         assert await statuses(of_b, 1) == ["after B"]
     messages = [r.getMessage() for r in caplog.records if r.name == "evcms.live.hub"]
@@ -204,7 +205,7 @@ async def test_a_slow_subscriber_is_dropped_and_does_not_hold_up_a_fast_one(make
         # fourth unread event is one too many: the slow one is dropped, the fast one
         # goes on getting every event.
         for n in range(10):
-            await live.publish(other, event(org, f"e{n}"))
+            await live_hub.publish(other, event(org, f"e{n}"))
             assert await statuses(fast, 1) == [f"e{n}"]
             assert hub.subscribers(org) == (2 if n < 3 else 1)
         # Its buffer went with it (memory is bounded by `limit`), and its stream ends at
@@ -223,10 +224,10 @@ async def test_a_burst_fills_a_subscriber_up_to_its_limit_and_no_further(make_hu
     async with hub.subscription(org) as events:
         async with other.pipeline(transaction=False) as pipe:  # 5 at once: just fits
             for n in range(5):
-                pipe.publish(live.channel(org), event(org, f"e{n}").encode())
+                pipe.publish(live_hub.channel(org), event(org, f"e{n}").encode())
             await pipe.execute()
         await until(lambda: _is(events.pending == 5))
-        await live.publish(other, event(org, "sixth"))
+        await live_hub.publish(other, event(org, "sixth"))
         await until(lambda: _is(hub.subscribers(org) == 0))  # dropped when it came
         assert events.pending == 0
         with pytest.raises(SubscriberTooSlow, match="6 live events behind"):
@@ -263,7 +264,7 @@ async def test_the_hub_works_over_the_embedded_redis_unix_socket(tmp_path):  # t
         try:
             org = uuid.uuid4()
             async with hub.subscription(org) as events:
-                await live.publish(publisher, event(org, "Charging"))
+                await live_hub.publish(publisher, event(org, "Charging"))
                 got = await received(events)
             assert got is not None and got.status == "Charging"
         finally:

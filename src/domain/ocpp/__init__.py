@@ -1,1 +1,0 @@
-"""What stations report over OCPP, version-neutral: events, live point status."""
