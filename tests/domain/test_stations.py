@@ -13,6 +13,7 @@ from domain.stations import evse, service
 from domain.stations.models import ChargingStation, EvseId, StationState
 from tenancy.actor import Actor, ActorKind
 from tests import factories
+from tests.waits import waits_on_a_lock
 
 
 def admin(world) -> Actor:  # type: ignore[no-untyped-def]
@@ -100,7 +101,7 @@ async def test_concurrent_create_waits_for_the_first_and_gets_the_clear_message(
     task_a = asyncio.create_task(first())
     await inserted.wait()
     task_b = asyncio.create_task(second())
-    await asyncio.sleep(0.3)
+    await waits_on_a_lock(task_b)
     assert not task_b.done()  # waiting on the advisory lock
     release.set()
     created = await task_a
@@ -173,7 +174,7 @@ async def test_typed_id_waits_for_an_autopick_holding_it_then_is_refused(world):
     task_a = asyncio.create_task(first())
     await picked.wait()
     task_b = asyncio.create_task(second())
-    await asyncio.sleep(0.3)
+    await waits_on_a_lock(task_b)
     assert not task_b.done()  # waiting on the pool row
     release.set()
     await task_a
