@@ -57,6 +57,7 @@ USER_GROUP_NOT_FOUND = "Charging user group does not exist."
 CONFLICT = "Someone else changed this in the meantime. Reload and try again."
 THROTTLED = "Too many failed login attempts. Try again later."
 INVALID_TOKEN = "The link is invalid or has expired."
+CONTROL_CHARACTERS = "Text must not contain control characters."
 
 
 def require_text(value: str, field: str, *, max_length: int, label: str) -> str:

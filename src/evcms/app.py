@@ -16,60 +16,23 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
-from strawberry.asgi import GraphQL
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.types.unset import UNSET, UnsetType
 
 from evcms import db
 from evcms.background import Background
 from evcms.health import PING_TIMEOUT, answers_within
 from evcms.live_hub import LiveHub, publisher
 from evcms.settings import Settings
-from gql.context import Context, Services
+from gql.context import Services
 from gql.errors import new_reference, unexpected_extensions, unexpected_message
+from gql.http import GraphQLApp
 from gql.schema import build_schema
 from ocpp_ws import commands as ocpp_commands
 from ocpp_ws.endpoint import ocpp_endpoint
 from ocpp_ws.node import Node
-from tenancy.auth import LoginPolicy, authenticate
+from tenancy.auth import LoginPolicy
 from workers.queue import ArqQueue
 
 log = logging.getLogger("evcms")
-
-
-def bearer_token(header: Any) -> str | None:
-    """The token of an `Authorization: Bearer <token>` value, or None."""
-    scheme, _, token = str(header or "").partition(" ")
-    return (token.strip() or None) if scheme.lower() == "bearer" else None
-
-
-class GraphQLApp(GraphQL):
-    """Strawberry's ASGI app with our per-request context. A websocket (graphql-transport-ws)
-    is authenticated by the upgrade request's Authorization header, or by the
-    `connection_init` payload `{"Authorization": "Bearer <token>"}` (browsers cannot set
-    websocket headers); the payload wins when it has one."""
-
-    def __init__(self, services_ref: dict[str, Services], **kwargs: Any) -> None:
-        super().__init__(subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,), **kwargs)
-        self._services = services_ref
-
-    async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
-        token = bearer_token(request.headers.get("authorization"))
-        return Context(
-            actor=await authenticate(token),
-            services=self._services["services"],
-            request=request,
-            response=response,
-            token=token,
-            websocket=request.scope.get("type") == "websocket",
-        )
-
-    async def on_ws_connect(self, context: Context) -> UnsetType:  # type: ignore[override]
-        params = context.connection_params
-        header = params.get("Authorization", params.get("authorization"))
-        if header is not None:
-            await context.sign_in(bearer_token(header))
-        return UNSET  # connection_ack without a payload; a bad token fails per operation
 
 
 def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
@@ -144,6 +107,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
     )
     graphql = GraphQLApp(
         state,
+        max_body_bytes=settings.graphql_max_body_bytes,
         schema=schema,
         graphql_ide="graphiql" if settings.environment != "production" else None,
         multipart_uploads_enabled=True,

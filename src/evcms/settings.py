@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(12, description="deepest allowed query")
     graphql_max_tokens: int = Field(4000, description="most tokens in one query document")
     graphql_max_aliases: int = Field(30, description="most aliases in one query document")
+    graphql_max_body_bytes: int = Field(
+        2_000_000, ge=10_000, description="largest request body /graphql accepts (413 past it)"
+    )
     session_ttl_minutes: int = Field(
         120, ge=1, le=120, description="login lifetime; never more than 2 hours"
     )

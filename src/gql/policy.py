@@ -24,8 +24,9 @@ from strawberry.extensions import FieldExtension
 from strawberry.types.field import StrawberryField
 from tortoise.transactions import in_transaction
 
-from domain.errors import ACCESS_DENIED, DomainError, ErrorCode
+from domain.errors import ACCESS_DENIED, CONTROL_CHARACTERS, DomainError, ErrorCode
 from gql.errors import Forbidden, InvalidArgument, NotAuthenticated, UserError
+from gql.guards import forbidden_text
 
 log = logging.getLogger("evcms.graphql")
 
@@ -56,6 +57,12 @@ class Policy(FieldExtension):
                 if operation == OperationType.MUTATION:
                     return self.failure(DomainError(ErrorCode.ACCESS_DENIED, ACCESS_DENIED))
                 raise Forbidden()
+        field = forbidden_text(kwargs)
+        if field is not None:  # refused before it can reach the database
+            error = DomainError(ErrorCode.INVALID_INPUT, CONTROL_CHARACTERS, field)
+            if operation == OperationType.MUTATION:
+                return self.failure(error)
+            raise InvalidArgument(error.message)
         if operation == OperationType.SUBSCRIPTION:
             return await _subscribe(next_, source, info, **kwargs)
         if operation != OperationType.MUTATION:

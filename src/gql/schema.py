@@ -30,6 +30,7 @@ from gql.drivers import DriverMutation
 from gql.errors import MaskUnexpectedErrors, log
 from gql.events import EventQuery
 from gql.groups import GroupMutation, GroupQuery
+from gql.guards import HideSuggestions, unnamed_operations
 from gql.history import HistoryQuery
 from gql.live import LiveSubscription
 from gql.mail import MailQuery
@@ -93,6 +94,9 @@ class EvcmsSchema(strawberry.Schema):
     ) -> ExecutionResult:
         """One answer, never a stream: a subscription over plain HTTP (which would answer
         null) is refused; it takes graphql-transport-ws, or multipart HTTP (`stream`)."""
+        unnamed = unnamed_operations(query, operation_name)
+        if unnamed is not None:
+            return ExecutionResult(data=None, errors=[unnamed])
         allowed = set(allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES)
         allowed.discard(OperationType.SUBSCRIPTION)
         return await super().execute(
@@ -133,7 +137,7 @@ def build_schema(
         MaskUnexpectedErrors,
     ]
     if not introspection:
-        extensions.append(DisableIntrospection)
+        extensions += [DisableIntrospection, HideSuggestions]
     return EvcmsSchema(
         query=Query,
         mutation=Mutation,

@@ -418,9 +418,17 @@ async def test_a_subscription_over_plain_http_is_refused_clearly(as_admin: Graph
             json={"query": generated.query, "variables": generated.variables},
             headers={"Authorization": f"Bearer {as_admin.token}"},
         )
-        assert (response.status_code, response.text) == (
+        assert (response.status_code, response.json()) == (
             400,
-            "subscriptions are not allowed when using POST",
+            {
+                "data": None,
+                "errors": [
+                    {
+                        "message": "subscriptions are not allowed when using POST",
+                        "extensions": {"code": "BAD_REQUEST"},
+                    }
+                ],
+            },
         )
 
 

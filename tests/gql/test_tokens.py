@@ -131,8 +131,11 @@ async def test_concurrent_adds_of_one_id_give_one_token_and_the_message(as_admin
         ({"uid": "x" * 37}, ("TOO_LONG", "uid", "Token id is longer than 36 characters.")),
         ({"uid": "AB CD"},
          ("INVALID_INPUT", "uid", "Token id may contain only printable characters and no spaces.")),
-        ({"uid": "AB\u0007CD"},
+        ({"uid": "AB\u00e9CD"},
          ("INVALID_INPUT", "uid", "Token id may contain only printable characters and no spaces.")),
+        # A control character no field may hold is refused at the edge, before the domain.
+        ({"uid": "AB\u0007CD"},
+         ("INVALID_INPUT", "uid", "Text must not contain control characters.")),
         ({"name": "x" * 101}, ("TOO_LONG", "name", "Token name is longer than 100 characters.")),
         ({"validFrom": "2024-02-01T00:00:00Z", "validTo": "2024-01-31T23:59:59Z"},
          ("INVALID_INPUT", "validTo", "Token validity ends before it starts.")),
