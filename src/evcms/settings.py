@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     session_ttl_minutes: int = Field(
         120, ge=1, le=120, description="login lifetime; never more than 2 hours"
     )
-    login_max_failures: int = Field(5, ge=1, description="failed logins before throttling")
+    login_max_failures: int = Field(5, ge=1, description="failed login attempts before throttling")
     login_lockout_seconds: int = Field(900, ge=1, description="throttle window per username")
     log_level: str = Field("INFO", description="logging level")
     node_name: str | None = Field(

@@ -20,6 +20,7 @@ from gql.types.operators import (
     OperatorStatus,
     UpdateOperatorInput,
 )
+from tenancy import auth
 
 
 @strawberry.type
@@ -151,6 +152,19 @@ class OperatorMutation:
         )
         ctx.send_mail(message.id)
         return OkPayload(ok=True)
+
+    @strawberry.mutation(
+        extensions=[Policy("operator.unlock")],
+        description="Let the operator log in again after failed attempts locked the username "
+        "(their sessions were never ended by it)",
+    )
+    async def unlock_operator_login(
+        self, info: strawberry.Info, id: strawberry.ID
+    ) -> OperatorPayload:
+        row = await auth.unlock_login(
+            principal=info.context.actor, operator_id=id, redis=info.context.services.redis
+        )
+        return OperatorPayload(operator=Operator.from_row(row))
 
     @strawberry.mutation(extensions=[Policy("operator.delete")])
     async def delete_operator(self, info: strawberry.Info, id: strawberry.ID) -> DeletePayload:

@@ -7,9 +7,19 @@ from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
 
-from domain.errors import OPERATOR_INACTIVE, THROTTLED, WRONG_CREDENTIALS, DomainError, ErrorCode
+from domain.errors import (
+    OPERATOR_INACTIVE,
+    OPERATOR_NOT_FOUND,
+    THROTTLED,
+    WRONG_CREDENTIALS,
+    DomainError,
+    ErrorCode,
+    NotFound,
+)
+from domain.operators import service as operators
 from domain.operators.models import Operator, OperatorSession, OperatorStatus
 from domain.operators.passwords import new_token, token_hash, verify_password_off_loop
+from domain.principal import Principal
 from tenancy import throttle
 from tenancy.actor import ANONYMOUS, Actor, ActorKind
 
@@ -33,20 +43,31 @@ class Login:
 async def login(*, username: str, password: str, redis: Redis, policy: LoginPolicy) -> Login:
     """Check the credentials and open a session of at most 2 hours."""
     username = username.strip()
-    if await throttle.is_throttled(redis, username, max_failures=policy.max_failures):
+    window = policy.lockout_seconds
+    if not await throttle.reserve(
+        redis, username, max_attempts=policy.max_failures, window_seconds=window
+    ):
         raise DomainError(ErrorCode.THROTTLED, THROTTLED, "username")
     operator = await Operator.get_or_none(username__iexact=username)
     if not await verify_password_off_loop(operator.password_hash if operator else None, password):
-        await throttle.record_failure(redis, username, window_seconds=policy.lockout_seconds)
         raise DomainError(ErrorCode.WRONG_CREDENTIALS, WRONG_CREDENTIALS)
     assert operator is not None
-    if operator.status != OperatorStatus.ACTIVE:
+    if operator.status != OperatorStatus.ACTIVE:  # still counted: it confirms the password
         raise DomainError(ErrorCode.OPERATOR_INACTIVE, OPERATOR_INACTIVE)
     await throttle.clear(redis, username)
     token, digest = new_token()
     expires_at = datetime.now(UTC) + min(policy.session_ttl, MAX_SESSION)
     await OperatorSession.create(operator=operator, token_hash=digest, expires_at=expires_at)
     return Login(token=token, expires_at=expires_at, operator=operator)
+
+
+async def unlock_login(*, principal: Principal, operator_id: str, redis: Redis) -> Operator:
+    """Lift the throttle on an operator's username (another's wrong passwords locked it)."""
+    operator = await operators.get(principal=principal, operator_id=operator_id)
+    if operator is None:
+        raise NotFound(OPERATOR_NOT_FOUND, "id")
+    await throttle.clear(redis, operator.username)
+    return operator
 
 
 async def logout(*, actor: Actor) -> None:

@@ -14,6 +14,7 @@ ACTIONS: tuple[str, ...] = (
     "me.read", "me.update",
     "operator.read", "operator.invite", "operator.update", "operator.set_status",
     "operator.set_role", "operator.remind", "operator.reset_password", "operator.delete",
+    "operator.unlock",
     "group.read", "group.create", "group.update", "group.delete",
     "station.read", "station.create", "station.update", "station.delete", "station.adopt",
     "station.command", "station.configure", "firmware.update",

@@ -1,4 +1,9 @@
-"""Throttle repeated failed logins per username, in Redis so every node sees the same count."""
+"""Throttle login attempts per username, in Redis so every node sees the same count.
+
+An attempt is counted *before* its password is checked, in one atomic step: a burst of
+parallel guesses cannot all pass the check together while none has been counted yet. A
+successful login clears the count; a wrong password, and the right one of an inactive
+operator (whose answer would confirm the guess), leave their attempt counted."""
 
 from __future__ import annotations
 
@@ -9,18 +14,15 @@ def _key(username: str) -> str:
     return f"evcms:login-failures:{username.strip().lower()}"
 
 
-async def is_throttled(redis: Redis, username: str, *, max_failures: int) -> bool:
-    count = await redis.get(_key(username))
-    return count is not None and int(count) >= max_failures
-
-
-async def record_failure(redis: Redis, username: str, *, window_seconds: int) -> None:
+async def reserve(redis: Redis, username: str, *, max_attempts: int, window_seconds: int) -> bool:
+    """Count one attempt; False when the window already holds `max_attempts` of them."""
     key = _key(username)
     async with redis.pipeline(transaction=True) as pipe:
         # SET NX starts the window once (EXPIRE NX needs Redis 7; the embedded one is 6.2).
         pipe.set(key, 0, ex=window_seconds, nx=True)
         pipe.incr(key)
-        await pipe.execute()
+        _, count = await pipe.execute()
+    return int(count) <= max_attempts
 
 
 async def clear(redis: Redis, username: str) -> None:

@@ -1,6 +1,8 @@
+import asyncio
 from datetime import datetime
 
-from domain.operators.models import OperatorSession
+from domain.operators.models import OperatorRole, OperatorSession, OperatorStatus
+from tests import factories
 from tests.conftest import LOGIN, login
 from tests.factories import PASSWORD
 
@@ -100,3 +102,61 @@ async def test_changing_password_ends_other_sessions_but_not_this_one(client, wo
     assert (await this("{ me { username } }"))["me"] == {"username": "beta"}
     body = await other.raw("{ me { username } }")
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_parallel_guesses_get_no_more_than_the_limit(client, world):
+    answers = await asyncio.gather(*(client(LOGIN, u="alpha", p=f"guess-{n}") for n in range(60)))
+    codes = [a["login"]["errors"][0]["code"] for a in answers]
+    assert codes.count("WRONG_CREDENTIALS") == 5
+    assert codes.count("THROTTLED") == 55
+    # The right password, in the same burst's window, is refused too.
+    data = await client(LOGIN, u="alpha", p=PASSWORD)
+    assert data["login"]["errors"][0]["code"] == "THROTTLED"
+
+
+async def test_an_inactive_operators_right_password_counts_like_a_failure(client, world):
+    inactive = await factories.operator(world.root, status=OperatorStatus.INACTIVE)
+    for _ in range(5):
+        data = await client(LOGIN, u=inactive.username, p=PASSWORD)
+        assert data["login"]["errors"] == [
+            {"code": "OPERATOR_INACTIVE", "message": "Operator is inactive."}
+        ]
+    data = await client(LOGIN, u=inactive.username, p=PASSWORD)
+    assert data["login"]["errors"][0]["code"] == "THROTTLED"
+
+
+UNLOCK = """
+mutation($id: ID!) {
+  unlockOperatorLogin(id: $id) { operator { username } errors { code field message } }
+}
+"""
+
+
+async def test_a_locked_username_keeps_its_sessions_and_an_admin_lifts_the_lock(
+    client, world, as_admin, as_basic
+):
+    victim = await factories.operator(world.g1, OperatorRole.BASIC)
+    session = client.as_token(await login(client, victim.username))
+    for _ in range(6):  # someone else guessing
+        await client(LOGIN, u=victim.username, p="wrong")
+    data = await client(LOGIN, u=victim.username, p=PASSWORD)
+    assert data["login"]["errors"][0]["code"] == "THROTTLED"
+    assert (await session(ME))["me"]["username"] == victim.username  # still signed in
+
+    refused = await as_basic(UNLOCK, id=str(victim.id))
+    assert refused["unlockOperatorLogin"]["errors"][0]["code"] == "ACCESS_DENIED"
+    outsider = await factories.operator(world.root_b)
+    as_outsider = client.as_token(await login(client, outsider.username))
+    hidden = await as_outsider(UNLOCK, id=str(victim.id))
+    assert hidden["unlockOperatorLogin"]["errors"] == [
+        {"code": "NOT_FOUND", "field": "id", "message": "Operator not found."}
+    ]
+    data = await client(LOGIN, u=victim.username, p=PASSWORD)
+    assert data["login"]["errors"][0]["code"] == "THROTTLED"  # neither of them lifted it
+
+    lifted = await as_admin(UNLOCK, id=str(victim.id))
+    assert lifted["unlockOperatorLogin"] == {
+        "operator": {"username": victim.username},
+        "errors": [],
+    }
+    assert await login(client, victim.username)

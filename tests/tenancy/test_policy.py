@@ -27,6 +27,7 @@ TABLE: list[tuple[str, tuple[str, ...], bool]] = [
             "operator.reset_password",
             "operator.delete",
             "operator.read",
+            "operator.unlock",
         ),
         DENY,
     ),
