@@ -489,3 +489,18 @@ async def test_exceptions_outside_scope_behave_like_missing(client, as_basic, wo
         ]
     assert (await as_omega(EXCEPTIONS, user=str(user.id)))["priceExceptions"] is None
     assert await everything() == before
+
+
+async def test_a_stations_tariff_outside_the_callers_subtree_shows_no_id(as_admin, as_basic, world):
+    """The basic operator at g1 sees the station but not the root's tariff: neither the
+    tariff nor its id."""
+    root_tariff = await factories.tariff(world.root)
+    station = await factories.station(world.g1, tariff=root_tariff)
+    query = "query($id: ID!) { chargingStation(id: $id) { tariffId tariff { id } } }"
+    seen = await as_basic(query, id=str(station.id))
+    assert seen["chargingStation"] == {"tariffId": None, "tariff": None}
+    seen = await as_admin(query, id=str(station.id))
+    assert seen["chargingStation"] == {
+        "tariffId": str(root_tariff.id),
+        "tariff": {"id": str(root_tariff.id)},
+    }

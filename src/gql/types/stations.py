@@ -144,9 +144,6 @@ class ChargingStation:
     access_policy: AccessPolicy | None = strawberry.field(  # type: ignore[valid-type]
         description="Null: inherited from the groups above"
     )
-    tariff_id: strawberry.ID | None = strawberry.field(
-        description="The station's own tariff; null: the groups' tariff applies"
-    )
     vendor: str
     model: str
     serial_number: str
@@ -182,7 +179,6 @@ class ChargingStation:
             free_charging=row.free_charging,
             disabled=row.disabled,
             access_policy=row.access_policy,
-            tariff_id=strawberry.ID(str(row.tariff_id)) if row.tariff_id else None,
             vendor=row.vendor,
             model=row.model,
             serial_number=row.serial_number,
@@ -204,6 +200,16 @@ class ChargingStation:
             return None
         row = await info.context.loaders.group.load(self.group_id)
         return ChargingGroup.from_row(row) if row else None
+
+    @strawberry.field(
+        description="The station's own tariff; null: the groups' tariff applies (or the "
+        "tariff is outside your scope, like `tariff`)"
+    )
+    async def tariff_id(self, info: strawberry.Info) -> strawberry.ID | None:
+        if self.tariff_row_id is None:
+            return None
+        row = await info.context.loaders.stations.tariff.load(self.tariff_row_id)
+        return strawberry.ID(str(row.id)) if row else None
 
     @strawberry.field(description="The station's own tariff (null when none or not visible)")
     async def tariff(self, info: strawberry.Info) -> Tariff | None:
