@@ -39,6 +39,7 @@ from graphql.pyutils import Undefined
 from redis.asyncio import Redis
 
 from domain.operators.models import Operator, OperatorRole, OperatorSession, OperatorStatus
+from domain.users.models import ChargingUser
 from gql.policy import PUBLIC, SIGNED_IN, declared_actions
 from gql.schema import MUTATION_ROOTS, QUERY_ROOTS, SUBSCRIPTION_ROOTS, build_schema
 from tenancy.policy import allowed
@@ -528,6 +529,75 @@ async def test_basic_operator_reaches_what_the_policy_allows(
         generated = call(root)
         body = await as_basic.raw(generated.query, generated.variables)
         assert not {"FORBIDDEN", "UNAUTHENTICATED"} & set(error_codes(body)), (root.name, body)
+
+
+# --- arguments that need more than their field's action --------------------------------------
+
+# (root field, input path, the action it needs, a document that sets it for a given id):
+# placing users in a charging user group needs `user_group.update` on every path to it.
+PLACE = "user_group.update"
+ARGUMENT_ACTIONS: list[tuple[str, str, str, str]] = [
+    ("createChargingUser", "input.userGroupId", PLACE,
+     'mutation($v: ID) { createChargingUser(input: {email: "placed@example.com", '
+     "userGroupId: $v}) { errors { code field } } }"),
+    ("updateChargingUser", "input.userGroupId", PLACE,
+     "mutation($v: ID, $user: ID!) { updateChargingUser(input: {id: $user, userGroupId: $v}) "
+     "{ errors { code field } } }"),
+    ("inviteDrivers", "input.userGroupId", PLACE,
+     'mutation($v: ID) { inviteDrivers(input: {emails: ["placed@example.com"], '
+     "userGroupId: $v}) { errors { code field } } }"),
+    ("inviteDrivers", "input.userGroupId", PLACE,
+     'mutation($v: ID) { inviteDrivers(input: {text: "placed@example.com", '
+     "userGroupId: $v}) { errors { code field } } }"),
+]  # fmt: skip
+
+
+def input_paths(named: str) -> set[tuple[str, str]]:
+    """(root field, path) of every mutation argument or input field called `named`."""
+    found: set[tuple[str, str]] = set()
+
+    def walk(root: str, type_: Any, path: str, depth: int) -> None:
+        inner = get_named_type(type_)
+        if not isinstance(inner, GraphQLInputObjectType) or depth > 3:
+            return
+        for name, field in inner.fields.items():
+            if name == named:
+                found.add((root, f"{path}.{name}"))
+            walk(root, field.type, f"{path}.{name}", depth + 1)
+
+    for root in ROOT_FIELDS:
+        if root.operation != "mutation":
+            continue
+        for name, arg in root.field.args.items():
+            if name == named:
+                found.add((root.name, name))
+            walk(root.name, arg.type, name, 0)
+    return found
+
+
+def test_every_user_group_argument_declares_what_it_needs() -> None:
+    """A new way to place users in a user group must be added to ARGUMENT_ACTIONS (or be a
+    field whose own action already requires it)."""
+    listed = {(root, path) for root, path, _, _ in ARGUMENT_ACTIONS}
+    needing = {(r, p) for r, p in input_paths("userGroupId")
+               if allowed("basic", next(f.action for f in ROOT_FIELDS if f.name == r))}  # fmt: skip
+    assert needing == listed
+
+
+@pytest.mark.parametrize(("root", "path", "action", "query"), ARGUMENT_ACTIONS)
+async def test_basic_operator_cannot_place_users_in_a_user_group_by_any_path(
+    as_basic: GraphQLClient, world: Any, redis: Redis, root: str, path: str, action: str,
+    query: str,
+) -> None:  # fmt: skip
+    assert not allowed("basic", action)
+    user_group = await factories.user_group(world.g1)
+    driver = await factories.charging_user(world.g1)
+    before = await snapshot(redis)
+    body = await as_basic.raw(query, {"v": str(user_group.id), "user": str(driver.id)})
+    payload = body["data"][root]
+    assert payload["errors"] == [{"code": "ACCESS_DENIED", "field": "userGroupId"}], body
+    assert diff(before, await snapshot(redis)) == []
+    assert not await ChargingUser.filter(user_group_id=user_group.id).exists()
 
 
 # --- sessions: deactivation, demotion, expiry, logout --------------------------------------

@@ -431,3 +431,15 @@ async def test_confirmation_needs_names_and_keeps_the_link_usable(client, as_adm
     assert (await ChargingUser.get(email_key="daisy@duckburg.example")).confirmed_at is None
     data = await client(CONFIRM, t=token, f="Daisy", l="Duck")
     assert data["confirmDriverAccount"]["errors"] == []
+
+
+async def test_a_basic_operator_cannot_place_csv_drivers_in_a_user_group(as_basic, world):
+    """Seed 003: basic operators may not add or edit charging user groups; an invitation is
+    one more way into one (the same rule as createChargingUser's userGroupId)."""
+    user_group = await factories.user_group(world.g1)
+    before = await snapshot()
+    payload = await upload(as_basic, b"placed@example.com\n", userGroupId=str(user_group.id))
+    assert payload["errors"] == [
+        {"code": "ACCESS_DENIED", "field": "userGroupId", "message": "Access denied."}
+    ]
+    assert await snapshot() == before

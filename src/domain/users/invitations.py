@@ -32,7 +32,8 @@ from domain.operators.passwords import new_token, token_hash
 from domain.operators.service import EMAIL_RE
 from domain.organisations.models import Organisation
 from domain.principal import Principal
-from domain.scope import group_or_base, user_group_or_none
+from domain.scope import group_or_base
+from domain.users.membership import user_group_to_join
 from domain.users.models import ChargingUser, DriverInvitation
 
 MAX_FILE_BYTES = 1_000_000
@@ -232,7 +233,7 @@ async def invite(
     """Create the new drivers and their invitations; the caller delivers `message_ids`."""
     candidates = read_candidates(request)
     group = await group_or_base(principal, request.group_id, "groupId")
-    user_group = await user_group_or_none(principal, request.user_group_id, "userGroupId")
+    user_group = await user_group_to_join(principal, request.user_group_id)
     keys = {c.email.lower() for c in candidates if _is_address(c.email)}
     existing = await _existing_keys(principal.organisation_id, keys) if keys else set()
     lines = _classify(candidates, existing)

@@ -36,7 +36,6 @@ from domain.principal import Principal
 from domain.scope import (
     group_or_base,
     parse_id,
-    user_group_or_none,
     visible_groups,
     visible_stations,
     visible_user_groups,
@@ -44,6 +43,7 @@ from domain.scope import (
 )
 from domain.stations.models import ChargingStation
 from domain.users import tokens
+from domain.users.membership import user_group_to_join
 from domain.users.models import AccessRight, ChargingUser, Token
 from domain.users.tokens import UNCHANGED, USER_NOT_FOUND, TokenData, Unchanged
 
@@ -160,12 +160,6 @@ async def visible_ids(
     return sorted(wanted)
 
 
-def _may_choose_user_group(principal: Principal) -> None:
-    # Membership is what the seed's "Edit charging user group" view edits: admin only.
-    if not principal.may("user_group.update"):
-        raise DomainError(ErrorCode.ACCESS_DENIED, ACCESS_DENIED, "userGroupId")
-
-
 async def _email_free(principal: Principal, email: str) -> str:
     """The e-mail key, once no live user of the organisation has it (under a lock)."""
     key = email.lower()
@@ -181,15 +175,13 @@ async def _email_free(principal: Principal, email: str) -> str:
 async def create(*, principal: Principal, data: UserData) -> ChargingUser:
     if data.tokens and not principal.may("token.create"):
         raise DomainError(ErrorCode.ACCESS_DENIED, ACCESS_DENIED, "tokens")
-    if data.user_group_id is not None:
-        _may_choose_user_group(principal)
+    user_group = await user_group_to_join(principal, data.user_group_id)
     first_name = clean_name(data.first_name, "firstName", "First name")
     last_name = clean_name(data.last_name, "lastName", "Last name")
     email = clean_email(data.email)
     for n, token in enumerate(data.tokens):
         tokens.check(token, f"tokens[{n}].")
     group = await group_or_base(principal, data.group_id, "groupId")
-    user_group = await user_group_or_none(principal, data.user_group_id, "userGroupId")
     group_ids = await _access_groups(principal, data.access_group_ids)
     station_ids = await _access_stations(principal, data.access_station_ids)
     user = await ChargingUser.create(
@@ -209,10 +201,12 @@ async def create(*, principal: Principal, data: UserData) -> ChargingUser:
 
 async def update(*, principal: Principal, user_id: str, changes: UserChanges) -> ChargingUser:
     user = await require(principal, user_id)
-    if changes.user_group_id is not UNCHANGED and (
-        parse_id(changes.user_group_id) != user.user_group_id
-    ):
-        _may_choose_user_group(principal)
+    if changes.user_group_id is not UNCHANGED:
+        joining = await user_group_to_join(
+            principal,
+            changes.user_group_id,
+            current=user.user_group_id,  # type: ignore[arg-type]
+        )
     if changes.version is not None and changes.version != user.version:
         raise DomainError(ErrorCode.CONFLICT, CONFLICT, "version")
     if changes.first_name is not None:
@@ -222,7 +216,7 @@ async def update(*, principal: Principal, user_id: str, changes: UserChanges) ->
     if changes.group_id is not None:
         user.group = await group_or_base(principal, changes.group_id, "groupId")
     if changes.user_group_id is not UNCHANGED:
-        user.user_group = await user_group_or_none(principal, changes.user_group_id, "userGroupId")
+        user.user_group = joining
     group_ids = station_ids = None
     if changes.access_group_ids is not None:
         group_ids = await _access_groups(principal, changes.access_group_ids)

@@ -35,6 +35,7 @@ from domain.scope import (
     visible_user_groups,
     visible_users,
 )
+from domain.users.membership import may_place
 from domain.users.models import ChargingUser, UserGroup
 from domain.users.service import visible_ids
 from domain.users.tokens import UNCHANGED, USER_NOT_FOUND, Unchanged
@@ -129,6 +130,7 @@ async def _members(principal: Principal, ids: Sequence[str]) -> list[uuid.UUID]:
 async def _set_members(principal: Principal, row: UserGroup, member_ids: list[uuid.UUID]) -> None:
     """Members you see that are not in the list leave; the listed users join (moving out of
     any other group). Members outside your scope stay. Each moved user's version changes."""
+    may_place(principal, "memberIds")
     leaving = await (
         visible_users(principal)
         .filter(user_group_id=row.id)

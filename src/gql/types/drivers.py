@@ -41,7 +41,8 @@ class InviteDriversInput:
         default=None, description="The drivers' charging group; default: your base group"
     )
     user_group_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Make the drivers members of this charging user group"
+        default=None,
+        description="Make the drivers members of this charging user group (admin only)",
     )
 
 
