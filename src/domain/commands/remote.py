@@ -27,8 +27,7 @@ from domain.errors import DomainError, ErrorCode, NotFound
 from domain.principal import Principal
 from domain.scope import parse_id, visible_stations
 from domain.stations.models import ChargingPoint, ChargingStation
-from domain.users.models import Token
-from domain.users.tokens import TOKEN_NOT_FOUND
+from domain.users.tokens import TOKEN_NOT_FOUND, visible_tokens
 
 SESSION_NOT_FOUND = "Charging session does not exist."
 POINT_NOT_FOUND = "Charging point does not exist."
@@ -151,14 +150,14 @@ async def boot_if_online(t: Target) -> Outcome | None:
 
 
 async def remote_start(t: Target, *, connector_id: int | None, token_uid: str) -> Outcome:
-    """RemoteStartTransaction with a live token of the organisation (not confined to a
-    subtree: a driver may charge anywhere in the organisation)."""
+    """RemoteStartTransaction with a live token of a driver the operator sees (a token
+    outside the operator's subtree is unknown, as everywhere an operator looks one up)."""
     await _connector(t, connector_id, zero=False)
-    uids = await Token.filter(
-        organisation_id=t.principal.organisation_id,
-        uid_key=token_uid.strip().upper(),
-        deleted_at=None,
-    ).values_list("uid", flat=True)
+    uids = await (
+        visible_tokens(t.principal)
+        .filter(uid_key=token_uid.strip().upper())
+        .values_list("uid", flat=True)
+    )
     if not uids or len(str(uids[0])) > local_list.ID_TAG_MAX:
         raise NotFound(TOKEN_NOT_FOUND, "tokenUid")
     payload: dict[str, Any] = {"idTag": str(uids[0])}

@@ -43,6 +43,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from domain import db
 from domain.groups.models import AccessPolicy, ChargingGroup
@@ -52,6 +53,7 @@ from domain.principal import Principal
 from domain.scope import parse_id, visible_stations
 from domain.stations.models import ChargingPoint, ChargingStation, StationState
 from domain.users.models import AccessRight, ChargingUser, Token, TokenStatus
+from domain.users.tokens import visible_tokens
 
 
 class AuthorizationStatus(StrEnum):
@@ -160,14 +162,13 @@ def _path(station: ChargingStation) -> str:
     return station.group.path if station.group is not None else ""
 
 
-async def _token(organisation_id: object, token_uid: str, *related: str) -> Token | None:
-    """A live token of a user who is not removed, with the user and user group joined in."""
-    query = Token.filter(
-        organisation_id=organisation_id,
-        uid_key=token_uid.upper(),
-        deleted_at=None,
-        user__removed_at=None,
-    )
+async def _token(
+    organisation_id: object, token_uid: str, *related: str, among: QuerySet[Token] | None = None
+) -> Token | None:
+    """A live token of a user who is not removed, with the user and user group joined in:
+    of the organisation (what a station knows), or `among` the tokens an operator sees."""
+    known = Token.filter(organisation_id=organisation_id) if among is None else among
+    query = known.filter(uid_key=token_uid.upper(), deleted_at=None, user__removed_at=None)
     return await query.select_related("user__user_group", *related).first()
 
 
@@ -183,8 +184,10 @@ async def authorize(
     station_id: uuid.UUID | str,
     point_number: int | None = None,
     at: datetime,
+    tokens: QuerySet[Token] | None = None,
 ) -> Authorization:
-    """Would this token be accepted at this station (and point) at `at`? See the module doc."""
+    """Would this token be accepted at this station (and point) at `at`? See the module doc.
+    `tokens`: the tokens that count as known (an operator's); default the organisation's."""
     station = await _station(organisation_id, station_id)
     if station is None:
         return Authorization(S.NOT_ALLOWED, R.STATION_UNKNOWN, "The station does not exist.")
@@ -195,7 +198,7 @@ async def authorize(
     if station.disabled:
         why = f"Station {ident} is disabled: no charging, no billing."
         return Authorization(S.NOT_ALLOWED, R.STATION_DISABLED, why)
-    token = await _token(organisation_id, token_uid)
+    token = await _token(organisation_id, token_uid, among=tokens)
     if token is None:
         why = f"Token {token_uid} is not known in this organisation."
         return Authorization(S.INVALID, R.TOKEN_UNKNOWN, why)
@@ -301,6 +304,7 @@ async def price(
     at: datetime,
     user_id: uuid.UUID | str | None = None,
     token_uid: str | None = None,
+    tokens: QuerySet[Token] | None = None,
 ) -> PriceDecision:
     """The tariff that applies to the user (or token) at this station and point. See the doc."""
     del at  # Tariffs do not vary with time (yet); callers still say when they mean.
@@ -316,7 +320,7 @@ async def price(
         why = f"Station {ident} is a free-charging station: it ignores all cost settings."
         return PriceDecision(P.FREE, PR.FREE_STATION, why)
     chain = await ancestors_of(station.organisation_id, _path(station))
-    user = await _user(organisation_id, user_id, token_uid)
+    user = await _user(organisation_id, user_id, token_uid, tokens)
     if user is not None:
         decided = await _exception(user, station, chain)
         decided = decided or await _fee(user, station, point_number, is_dc)
@@ -326,7 +330,10 @@ async def price(
 
 
 async def _user(
-    organisation_id: uuid.UUID, user_id: uuid.UUID | str | None, token_uid: str | None
+    organisation_id: uuid.UUID,
+    user_id: uuid.UUID | str | None,
+    token_uid: str | None,
+    tokens: QuerySet[Token] | None = None,
 ) -> ChargingUser | None:
     """The user (not removed) by id or by live token, with the user group's fees joined in."""
     if user_id is not None:
@@ -336,7 +343,8 @@ async def _user(
         query = ChargingUser.filter(id=uid, organisation_id=organisation_id, removed_at=None)
         return await query.select_related(*FEES).first()
     if token_uid is not None:
-        token = await _token(organisation_id, token_uid, *(f"user__{r}" for r in FEES))
+        related = (f"user__{r}" for r in FEES)
+        token = await _token(organisation_id, token_uid, *related, among=tokens)
         return token.user if token else None
     return None
 
@@ -437,7 +445,8 @@ async def check_access(
     at: datetime | None = None,
 ) -> AccessCheck | None:
     """Would the token be accepted at a station the principal sees, and at what price?
-    None when the station is not visible; tokens are looked up in the principal's organisation."""
+    None when the station is not visible; a token of a driver the principal cannot see is
+    unknown (a station's own Authorize knows every token of its organisation)."""
     sid = parse_id(station_id)
     visible = visible_stations(principal).select_related("group")
     station = None if sid is None else await visible.get_or_none(id=sid)
@@ -450,14 +459,15 @@ async def check_access(
         for g in await ancestors_of(org, _path(station))
         if not g.path.startswith(principal.base_path)
     ]
+    known = visible_tokens(principal)
     check = AccessCheck(
         authorization=await authorize(
             organisation_id=org, token_uid=token_uid, station_id=station.id,
-            point_number=point_number, at=when,
+            point_number=point_number, at=when, tokens=known,
         ),
         price=await price(
             organisation_id=org, token_uid=token_uid, station_id=station.id,
-            point_number=point_number, at=when,
+            point_number=point_number, at=when, tokens=known,
         ),
     )  # fmt: skip
     return _without_names(check, hidden)
