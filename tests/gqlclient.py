@@ -34,3 +34,10 @@ class GraphQLClient:
             raise GraphQLError(body["errors"])
         data: dict[str, Any] = body["data"]
         return data
+
+
+def no_data(body: dict[str, Any]) -> bool:
+    """Nothing was answered: no data at all (a request error), or every root field null (each
+    failed on its own; root query fields are nullable so that one failure costs one field)."""
+    data = body.get("data")
+    return data is None or all(value is None for value in data.values())

@@ -24,7 +24,9 @@ class AutoConfigurationQuery:
         extensions=[Policy("station.read")],
         description="The configuration keys and values the organisation requires, by key",
     )
-    async def configuration_profile(self, info: strawberry.Info) -> list[ConfigurationRequirement]:
+    async def configuration_profile(
+        self, info: strawberry.Info
+    ) -> list[ConfigurationRequirement] | None:
         rows = await autoconfig.profile(principal=info.context.actor)
         return [ConfigurationRequirement.of(r) for r in rows]
 

@@ -57,7 +57,7 @@ class CommandQuery:
     )
     async def station_commands(
         self, info: strawberry.Info, station_id: strawberry.ID, page: PageInput | None = None
-    ) -> RemoteCommandPage:
+    ) -> RemoteCommandPage | None:
         result = await commands.list_commands(
             principal=info.context.actor, station_id=station_id, page=page_of(page)
         )
@@ -76,7 +76,7 @@ class CommandQuery:
         station_id: strawberry.ID,
         search: str | None = None,
         page: PageInput | None = None,
-    ) -> ConfigurationKeyPage:
+    ) -> ConfigurationKeyPage | None:
         result = await commands.configuration(
             principal=info.context.actor, station_id=station_id, search=search, page=page_of(page)
         )

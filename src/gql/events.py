@@ -29,7 +29,7 @@ class EventQuery:
         search: str | None = None,
         sort: StationEventSort | None = None,
         page: PageInput | None = None,
-    ) -> StationEventFeed:
+    ) -> StationEventFeed | None:
         sort = sort or StationEventSort()
         found = await events.station_events(
             principal=info.context.actor,

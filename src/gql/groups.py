@@ -35,7 +35,7 @@ class GroupQuery:
         search: str | None = None,
         sort: ChargingGroupSort | None = None,
         page: PageInput | None = None,
-    ) -> ChargingGroupPage:
+    ) -> ChargingGroupPage | None:
         sort = sort or ChargingGroupSort()
         result = await service.list_groups(
             principal=info.context.actor,

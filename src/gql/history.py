@@ -56,7 +56,7 @@ class HistoryQuery:
         station_id: strawberry.ID | None = None,
         action: str | None = None,
         page: PageInput | None = None,
-    ) -> ManagementRecordPage:
+    ) -> ManagementRecordPage | None:
         result = await service.list_records(
             principal=info.context.actor, station_id=station_id, action=action, page=page_of(page)
         )

@@ -18,7 +18,7 @@ class MailQuery:
     )
     async def outbox_messages(
         self, info: strawberry.Info, recipient: str | None = None, page: PageInput | None = None
-    ) -> OutboxMessagePage:
+    ) -> OutboxMessagePage | None:
         result = await service.list_messages(
             principal=info.context.actor, recipient=recipient, page=page_of(page)
         )

@@ -45,7 +45,7 @@ class OperatorQuery:
         role: OperatorRole | None = None,  # type: ignore[valid-type]
         sort: OperatorSortInput | None = None,
         page: PageInput | None = None,
-    ) -> OperatorPage:
+    ) -> OperatorPage | None:
         sort = sort or OperatorSortInput()
         result = await service.list_operators(
             principal=info.context.actor,

@@ -12,7 +12,7 @@ from gql.types.organisations import Organisation, OrganisationPayload, UpdateOrg
 @strawberry.type
 class OrganisationQuery:
     @strawberry.field(extensions=[Policy("organisation.read")], description="Your organisation")
-    async def organisation(self, info: strawberry.Info) -> Organisation:
+    async def organisation(self, info: strawberry.Info) -> Organisation | None:
         return Organisation.from_row(await service.current(principal=info.context.actor))
 
 

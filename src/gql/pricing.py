@@ -50,7 +50,7 @@ class PricingQuery:
         search: str | None = None,
         sort: TariffSortInput | None = None,
         page: PageInput | None = None,
-    ) -> TariffPage:
+    ) -> TariffPage | None:
         sort = sort or TariffSortInput()
         result = await service.list_tariffs(
             principal=info.context.actor,

@@ -37,7 +37,7 @@ class SessionQuery:
             str | None, strawberry.argument(description="A token id, or a transaction id")
         ] = None,
         page: PageInput | None = None,
-    ) -> ChargingSessionPage:
+    ) -> ChargingSessionPage | None:
         result = await sessions.list_sessions(
             principal=info.context.actor,
             filter=sessions.SessionFilter(

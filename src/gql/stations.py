@@ -69,7 +69,7 @@ class StationQuery:
         sort: ChargingStationSort | None = None,
         page: PageInput | None = None,
         online: bool | None = None,
-    ) -> ChargingStationPage:
+    ) -> ChargingStationPage | None:
         """Live stations in your scope; search matches name or identifier; `groupId` keeps
         the stations of that group's subtree; `online` keeps the connected (true) or the
         offline (false) ones."""
@@ -93,7 +93,7 @@ class StationQuery:
     @strawberry.field(extensions=[Policy("station.adopt")])
     async def discovered_stations(
         self, info: strawberry.Info, search: str | None = None, page: PageInput | None = None
-    ) -> ChargingStationPage:
+    ) -> ChargingStationPage | None:
         """Stations that connected with an identifier nobody created, newest first."""
         result = await service.list_discovered(
             principal=info.context.actor, search=search, page=page_of(page)
@@ -110,7 +110,7 @@ class StationQuery:
         status: EvseIdStatus | None = None,  # type: ignore[valid-type]
         search: str | None = None,
         page: PageInput | None = None,
-    ) -> PooledEvseIdPage:
+    ) -> PooledEvseIdPage | None:
         """Your organisation's pool of EVSE ids, by value."""
         result = await evse.list_pool(
             principal=info.context.actor,

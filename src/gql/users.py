@@ -73,7 +73,7 @@ class ChargingUserQuery:
         user_group_id: strawberry.ID | None = None,
         sort: ChargingUserSort | None = None,
         page: PageInput | None = None,
-    ) -> ChargingUserPage:
+    ) -> ChargingUserPage | None:
         sort = sort or ChargingUserSort()
         result = await users.list_users(
             principal=info.context.actor,
@@ -105,7 +105,7 @@ class ChargingUserQuery:
         search: str | None = None,
         sort: ChargingUserGroupSort | None = None,
         page: PageInput | None = None,
-    ) -> ChargingUserGroupPage:
+    ) -> ChargingUserGroupPage | None:
         sort = sort or ChargingUserGroupSort()
         result = await user_groups.list_user_groups(
             principal=info.context.actor,

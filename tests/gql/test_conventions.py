@@ -111,7 +111,7 @@ async def test_an_unexpected_failure_is_masked_and_logged_with_its_reference(
         body = await killed_while_waiting(
             database_url, "charging_station", lambda: as_admin.raw(query)
         )
-    assert body["data"] is None
+    assert body["data"] == {"chargingStations": None}  # only the failed field is lost
     (error,) = body["errors"]
     ref = masked(error)
     assert (error["locations"], error["path"]) == ([{"line": 1, "column": 3}], ["chargingStations"])
@@ -190,3 +190,16 @@ async def test_health_and_readiness(http):
     response = await http.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {"ready": True, "database": True, "redis": True}
+
+
+async def test_a_forbidden_field_costs_only_that_field(as_basic):
+    body = await as_basic.raw(
+        "{ me { username } chargingGroups { totalCount } operators { totalCount } }"
+    )
+    assert body["data"]["me"] == {"username": "beta"}
+    assert body["data"]["chargingGroups"]["totalCount"] >= 1
+    assert body["data"]["operators"] is None
+    (error,) = body["errors"]
+    assert error["path"] == ["operators"]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert error["message"] == "Access denied."

@@ -16,6 +16,7 @@ from domain.stations.models import ChargingStation, StationState
 from tests import factories
 from tests.conftest import login
 from tests.gql.test_choke_point import snapshot
+from tests.gqlclient import no_data
 from tests.sqlcount import count_sql
 
 FEED = """query($id: ID!, $day: Date, $errorCode: String, $status: String, $search: String,
@@ -212,7 +213,7 @@ async def test_out_of_scope_stations_are_like_missing_ones(client, as_admin, wor
     ]
     for caller, station_id in cases:
         body = await caller.raw(FEED, {"id": str(station_id), "day": "2018-08-17"})
-        assert message(body) == NOT_FOUND and body["data"] is None, (caller.token, body)
+        assert message(body) == NOT_FOUND and no_data(body), (caller.token, body)
     body = await as_admin.raw(FEED, {"id": "nonsense"})
     assert message(body) == NOT_FOUND
 
@@ -235,7 +236,7 @@ async def test_bad_input_is_a_clear_error(as_admin, station, redis, variables, e
     before = await snapshot(redis)
     body = await as_admin.raw(FEED, {"id": str(station.id), **variables})
     assert expected in body["errors"][0]["message"], body
-    assert body.get("data") is None
+    assert no_data(body)
     assert await snapshot(redis) == before
 
 

@@ -15,7 +15,7 @@ from domain.stations.models import ChargingStation, StationState
 from tenancy.actor import Actor, ActorKind
 from tests import factories
 from tests.conftest import login
-from tests.gqlclient import GraphQLClient
+from tests.gqlclient import GraphQLClient, no_data
 from tests.sqlcount import count_sql
 
 HISTORY = """
@@ -183,7 +183,7 @@ async def test_signed_out_sees_nothing(client, world):
     await records(world)
     body = await client.raw(HISTORY)
     assert body["errors"][0]["message"] == "Not authenticated. Log in first."
-    assert body["data"] is None
+    assert no_data(body)
 
 
 async def test_applying_a_user_group_appears_in_the_history(as_admin, as_basic, world):

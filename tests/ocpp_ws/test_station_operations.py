@@ -16,6 +16,7 @@ from domain.groups.models import AccessPolicy
 from domain.stations.models import ChargingStation
 from domain.users.models import Token
 from tests import factories
+from tests.gqlclient import no_data
 from tests.ocpp_ws.conftest import FIELDS, mutation
 
 pytestmark = pytest.mark.usefixtures("short_timeout")
@@ -155,7 +156,7 @@ async def test_configuration_of_a_station_out_of_scope_is_like_a_missing_one(cli
         "query($id: ID!) { stationConfiguration(stationId: $id) { totalCount } }",
         {"id": str(active.id)},
     )
-    assert body["data"] is None
+    assert no_data(body)
     assert body["errors"][0]["message"] == "Charging station does not exist."
 
 
