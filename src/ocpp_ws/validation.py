@@ -1,10 +1,7 @@
-"""Compiled JSON-schema validation of OCPP-J payloads.
-
-The `ocpp` library validates every payload with a `jsonschema.Draft4Validator` run in a
-thread pool (`ocpp.messages.validate_payload`), which caps a server's message rate. This
-module validates against the very same schema files, shipped in the `ocpp` package, but
-compiles each one once per (version, action, request/response) into Python code with
-`fastjsonschema`, and calls it inline.
+"""Validation of OCPP-J payloads against the schemas the `ocpp` package ships, with the
+OCPP-J error code each failure gets. One engine (`ocpp_ws.schemas`) compiles each schema
+once per (version, action, request/response) into Python code and reports the first
+violation as the library's jsonschema validation would.
 
     validate("1.6", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"})
     validate("1.6", "BootNotification", {...}, response=True)
@@ -36,34 +33,21 @@ ProtocolError, ``additionalProperties`` / ``enum`` / ``pattern`` -> FormatViolat
 `ocpp.messages.validate_payload` would have raised, so that behaviour can be reproduced or
 compared.
 
-Pass or fail is the library's, including its special cases:
-
-* no ``format`` checks (the library's Draft4Validator has no format checker), no defaults
-  inserted into the payload;
-* Draft 4 types: ``integer`` is an int (not 1.0, not a bool), ``number`` an int or float;
-* ``multipleOf: 0.1`` (1.6 SetChargingProfile, RemoteStartTransaction and the
-  GetCompositeSchedule response) is checked on the decimal value as written (21.4 passes,
-  4.11 fails), which the library gets by re-parsing schema and payload with
-  `decimal.Decimal`; we do not rewrite the payload's floats into Decimals.
-
-When several fields are wrong, the failure reported is the one the library reports (the
-first error of jsonschema's iteration, in schema order): only for an invalid payload, the
-library's validator is asked which error comes first, so the fast path never runs it.
+Pass or fail is the library's (no ``format`` checks, Draft 4 types, ``multipleOf: 0.1``
+judged on the decimal value as written: see `ocpp_ws.schemas`), and when several fields are
+wrong the failure reported is the first one the library's validator would report.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import decimal
 import json
 from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
 
-import fastjsonschema
-
-from ocpp_ws import acceptance
+from ocpp_ws.schemas import Failure, compile_schema
 
 __all__ = [
     "VERSIONS",
@@ -139,15 +123,6 @@ _LIBRARY_CODES: Mapping[str, str] = {
     "required": "ProtocolError",
     "maxLength": "TypeConstraintViolation",
 }
-
-# Schemas the library parses with parse_float=Decimal: (version, action, response).
-_DECIMAL_SCHEMAS = frozenset(
-    {
-        ("1.6", "SetChargingProfile", False),
-        ("1.6", "RemoteStartTransaction", False),
-        ("1.6", "GetCompositeSchedule", True),
-    }
-)
 
 
 class ValidationFailure(Exception):
@@ -251,63 +226,9 @@ def schema(version: str, action: str, *, response: bool = False) -> dict[str, An
 
 
 @cache
-def validator(version: str, action: str, response: bool = False) -> Callable[[Any], Any]:
-    """The compiled validation function for one message (compiled once, then cached)."""
-    definition = schema(version, action, response=response)
-    # The 2.x schemas identify themselves with a URN fastjsonschema cannot fetch; their
-    # $refs are all local ("#/definitions/..."), so the id is not needed.
-    definition.pop("$id", None)
-    definition.pop("id", None)
-    return _compile(definition)
-
-
-def _compile(definition: dict[str, Any]) -> Callable[[Any], Any]:
-    """`fastjsonschema.compile(definition, use_default=False, use_formats=False)`, with
-    string enums tested by set membership (see `_set_enums`)."""
-    from fastjsonschema import _get_code_generator_class
-    from fastjsonschema.ref_resolver import RefResolver
-
-    resolver = RefResolver.from_schema(definition, handlers={}, store={})
-    base: Any = _get_code_generator_class(definition)
-    generator = _set_enums(base)(
-        definition, resolver=resolver, use_default=False, use_formats=False
-    )
-    state = generator.global_state
-    exec(generator.func_code, state)
-    function: Callable[[Any], Any] = state[resolver.get_scope_name()]
-    return function
-
-
-@cache
-def _set_enums(base: Any) -> Any:
-    """The code generator `base`, testing an enum of strings as `value in {...}`: its own
-    code compares the value with each name in turn (22 for a measurand), which made enums
-    most of the cost of a MeterValues. Same outcome: a str equal to one of the names."""
-
-    class SetEnums(base):
-        def generate_enum(self) -> None:
-            enum = self._definition["enum"]
-            if not (isinstance(enum, list | tuple) and enum and all(type(v) is str for v in enum)):
-                super().generate_enum()
-                return
-            names = "{" + ", ".join(repr(v) for v in enum) + "}"  # a constant frozenset
-            with self.l("if not (isinstance({variable}, str) and {variable} in {}):", names):
-                self.exc("{name} must be one of {}", self.e(enum), rule="enum")
-
-    return SetEnums
-
-
-@cache
-def _explainer(version: str, action: str, response: bool) -> Any:
-    """The library's own Draft4Validator for this schema, used only to explain failures."""
-    from jsonschema import Draft4Validator
-
-    parse_float: Callable[[str], Any] = float
-    if (version, action, response) in _DECIMAL_SCHEMAS:
-        parse_float = decimal.Decimal
-    return Draft4Validator(
-        json.loads(_schema_text(version, action, response), parse_float=parse_float)
-    )
+def validator(version: str, action: str, response: bool = False) -> Callable[[Any], None]:
+    """The compiled check of one message (compiled once, then cached)."""
+    return compile_schema(schema(version, action, response=response))
 
 
 def _json_path(parts: Any) -> str:
@@ -317,40 +238,21 @@ def _json_path(parts: Any) -> str:
     return out
 
 
-def _failure(
-    version: str,
-    action: str,
-    response: bool,
-    payload: Any,
-    fast_error: fastjsonschema.JsonSchemaValueException,
-) -> ValidationFailure:
-    keyword = fast_error.rule or ""
-    parts: list[Any] = list(fast_error.path or [])[1:]  # path[0] is "data"
-    message = fast_error.message
-    try:
-        instance = payload
-        if (version, action, response) in _DECIMAL_SCHEMAS:
-            instance = json.loads(json.dumps(payload), parse_float=decimal.Decimal)
-        first = next(iter(_explainer(version, action, response).iter_errors(instance)), None)
-    except (TypeError, ValueError):  # pragma: no cover - not JSON-serialisable payload
-        first = None
-    if first is not None:
-        keyword = str(first.validator)
-        parts = list(first.absolute_path)
-        message = first.message
-    path = _json_path(parts)
-    if keyword == "type" and not parts:
+def _failure(version: str, action: str, failed: Failure) -> ValidationFailure:
+    path = _json_path(failed.path)
+    if failed.keyword == "type" and not failed.path:
         kind = FORMATION
         description = f"{action} payload must be a JSON object"
     else:
-        kind = _KIND_BY_KEYWORD.get(keyword, FORMATION)
-        description = f"{action}: {path}: {message}" if parts else f"{action}: {message}"
+        kind = _KIND_BY_KEYWORD.get(failed.keyword, FORMATION)
+        where = f"{path}: " if failed.path else ""
+        description = f"{action}: {where}{failed.message}"
     return ValidationFailure(
         _CODES[version][kind],
         description[:500],
-        keyword=keyword,
+        keyword=failed.keyword,
         path=path,
-        library_code=_LIBRARY_CODES.get(keyword, "FormatViolation"),
+        library_code=_LIBRARY_CODES.get(failed.keyword, "FormatViolation"),
     )
 
 
@@ -378,22 +280,10 @@ def validate(version: str, action: str, payload: Any, *, response: bool = False)
         raise _not_implemented(_version_or_raise(version), action) from None
     except ValidationFailure:
         raise
-    payload = to_wire(payload)
-    accept = _acceptor(version, action, response)
-    if accept is not None and accept(payload):
-        return  # valid: the quick predicate is never more lenient than the schema
     try:
-        check(payload)
-    except fastjsonschema.JsonSchemaValueException as e:
-        raise _failure(version, action, response, payload, e) from None
-
-
-@cache
-def _acceptor(version: str, action: str, response: bool) -> Callable[[Any], bool] | None:
-    """The quick yes for valid payloads of this message (see ocpp_ws.acceptance), if any."""
-    if (version, action, response) in _DECIMAL_SCHEMAS:
-        return None  # the library reads these payloads' floats as Decimals
-    return acceptance.predicate(schema(version, action, response=response))
+        check(to_wire(payload))
+    except Failure as failed:
+        raise _failure(version, action, failed) from None
 
 
 def _version_or_raise(version: str) -> str:

@@ -48,7 +48,7 @@ def sample(node: dict[str, Any], root: dict[str, Any], *, full: bool = False) ->
             return "https://example.com/x"
         return "x" * max(node.get("minLength", 1), 1)
     if kind == "integer":
-        return max(node.get("minimum", 0), 0)
+        return int(max(node.get("minimum", 0), 0))  # a schema may write 0.0
     if kind == "number":
         return max(node.get("minimum", 0), 0) + 0.5 if "multipleOf" not in node else 1.5
     if kind == "boolean":
