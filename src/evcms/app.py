@@ -26,7 +26,6 @@ from gql.context import Services
 from gql.errors import new_reference, unexpected_extensions, unexpected_message
 from gql.http import GraphQLApp
 from gql.schema import build_schema
-from ocpp_ws import commands as ocpp_commands
 from ocpp_ws.endpoint import ocpp_endpoint
 from ocpp_ws.node import Node
 from tenancy.auth import LoginPolicy
@@ -46,12 +45,12 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
         redis = await create_pool(RedisSettings.from_dsn(settings.redis_url or ""))
         # Blocking reads (command inboxes and replies) get a client without socket timeouts.
         node_redis = Redis.from_url(settings.redis_url or "")
-        ocpp_commands.configure(timeout=settings.ocpp_command_timeout_seconds)
         node = Node(
             node_redis,
             publish=publisher(redis),
             name=settings.node_name,
             lease=settings.node_lease_seconds,
+            command_timeout=settings.ocpp_command_timeout_seconds,
         )
         background = Background()
         live_hub = LiveHub.from_url(settings.redis_url or "", name=f"evcms-live:{node.name}")

@@ -268,10 +268,10 @@ class LiveHub:
                     await self._connect()
                     next_ping = loop.time() + self.ping_interval
                     continue
-                await self._send(self._reconcile)
+                await self._write(self._reconcile)
                 if loop.time() >= next_ping:
                     next_ping = loop.time() + self.ping_interval
-                    await self._send(self._ping)
+                    await self._write(self._ping)
             except Exception:  # a bug, not Redis: keep the hub alive, and say so
                 log.exception("live hub manager failed; going on")
                 await asyncio.sleep(RECONNECT_DELAYS[-1])
@@ -303,7 +303,7 @@ class LiveHub:
             self._dirty.set()  # subscribers may have come or gone meanwhile
             return
 
-    async def _send(self, write: Any) -> None:
+    async def _write(self, write: Any) -> None:
         pubsub = self._pubsub
         if pubsub is None:
             return

@@ -13,6 +13,7 @@ station's samples.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import uuid
@@ -48,7 +49,8 @@ async def _commit(writes: list[_Write]) -> None:
 
 
 class GroupCommit:
-    """The writer of one event loop: `await write(...)` returns once it is committed."""
+    """The writer of one node (`ocpp_ws.node.Node.writer`), started in its event loop:
+    `await write(...)` returns once it is committed."""
 
     def __init__(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -73,6 +75,14 @@ class GroupCommit:
         self._pending.append(_Write(station_id, seen_at, report, done))
         self._wakeup.set()
         await done
+
+    async def close(self) -> None:
+        """Stop taking writes, once those in flight are committed."""
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        if self._writing:
+            await asyncio.gather(*self._writing, return_exceptions=True)
 
     async def _run(self) -> None:
         while True:
@@ -121,14 +131,3 @@ def _succeed(write: _Write) -> None:
 def _fail(write: _Write, error: Exception) -> None:
     if not write.done.done():
         write.done.set_exception(error)
-
-
-_writer: GroupCommit | None = None
-
-
-def writer() -> GroupCommit:
-    """This event loop's writer, started on first use."""
-    global _writer
-    if _writer is None or _writer._loop is not asyncio.get_running_loop():
-        _writer = GroupCommit()
-    return _writer

@@ -1,8 +1,8 @@
-"""Run a remote command on a station connected to this node (OCPP 1.6J for now).
+"""Run a remote command on a station connected to this node.
 
-The call runs as its own task, never inside an `@on` handler (the library would wait for an
-answer its own receive loop cannot read). The router (ocpp_ws.router) sends here the
-commands for this node's stations, from this node or another."""
+The call runs as its own task, never inside a handler (the answer is read by the same
+receive loop the handler runs in). The router (ocpp_ws.router) sends here the commands for
+this node's stations, from this node or another."""
 
 from __future__ import annotations
 
@@ -12,56 +12,32 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from ocpp.charge_point import (
-    camel_to_snake_case,
-    remove_nones,
-    serialize_as_dict,
-    snake_to_camel_case,
-)
-from ocpp.exceptions import OCPPError
-from ocpp.v16 import call
-
 from domain.commands.service import DISCONNECTED, Delivery, Reply, Request, mark_sent
-from ocpp_ws import registry
+from ocpp_ws.frames import CallError
+from ocpp_ws.registry import Connections
+from ocpp_ws.validation import ValidationFailure
 
 log = logging.getLogger("evcms.ocpp")
 
 DEFAULT_TIMEOUT = 30.0  # seconds to wait for the station's answer
-_timeout = DEFAULT_TIMEOUT
 GIVEN_UP = "The command was given up on before it was sent."
 ANSWER_GRACE = 0.5  # seconds
 
 
-def configure(*, timeout: float) -> None:
-    """How long a command waits for the station's answer."""
-    global _timeout
-    _timeout = timeout
-
-
-def command_timeout() -> float:
-    return _timeout
-
-
-def _request(action: str, payload: dict[str, Any]) -> Any:
-    payload_type = getattr(call, action, None)
-    if payload_type is None:
-        raise ValueError(f"{action} is not an OCPP 1.6 action")
-    return payload_type(**camel_to_snake_case(payload))
-
-
-async def run_local(request: Request, node: str) -> Reply:
+async def run_local(
+    request: Request, node: str, *, connections: Connections, seconds: float
+) -> Reply:
     """Send the request to the station's connection on this node and wait for its answer,
-    at most the timeout; OFFLINE when this node does not hold the station."""
-    connection = registry.connected(request.station_id)
+    at most `seconds`; OFFLINE when this node does not hold the station."""
+    connection = connections.connected(request.station_id)
     if connection is None:
         return Reply(Delivery.OFFLINE, node=node)
     if not await mark_sent(command_id=request.command_id, node=node, at=datetime.now(UTC)):
         return Reply(Delivery.TIMEOUT, error=GIVEN_UP, node=node)
-    outgoing = _request(request.action, request.payload)
-    task = asyncio.create_task(connection.charge_point.call(outgoing, suppress=False))
+    task = asyncio.create_task(connection.session.call(request.action, request.payload))
     gone = asyncio.create_task(connection.gone.wait())
     try:
-        await asyncio.wait({task, gone}, timeout=_timeout, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({task, gone}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
     except asyncio.CancelledError:  # the caller gave up: so does the call
         task.cancel()
         raise
@@ -81,15 +57,12 @@ async def run_local(request: Request, node: str) -> Reply:
     return _reply(task, request, node)
 
 
-def _reply(task: asyncio.Task[Any], request: Request, node: str) -> Reply:
+def _reply(task: asyncio.Task[dict[str, Any]], request: Request, node: str) -> Reply:
     try:
-        result = task.result()
-    except OCPPError as error:
+        payload = task.result()
+    except (CallError, ValidationFailure) as error:  # a CALLERROR, or a payload refused
         return Reply(Delivery.CALL_ERROR, error=f"{error.code}: {error.description}", node=node)
-    except TimeoutError:  # the library's own response timeout, if shorter than ours
-        return Reply(Delivery.TIMEOUT, node=node)
-    except Exception as error:  # the socket failed while sending, or a malformed answer
+    except Exception as error:  # the socket failed while sending
         log.info("command %s to %s failed: %r", request.action, request.station_id, error)
         return Reply(Delivery.CALL_ERROR, error=str(error) or type(error).__name__, node=node)
-    payload = remove_nones(snake_to_camel_case(serialize_as_dict(result)))
     return Reply(Delivery.ANSWERED, payload=payload, node=node)

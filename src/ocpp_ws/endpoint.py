@@ -1,5 +1,5 @@
 """The OCPP-J websocket endpoint `/ocpp/{organisation}/{identifier}`: subprotocol choice,
-HTTP Basic auth (security profile 1), then the version's ChargePoint until the socket ends."""
+HTTP Basic auth (security profile 1), then the version's pipeline session until the socket ends."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from tortoise.transactions import in_transaction
 
 from domain.events.connection import Admission, admit
-from ocpp_ws import v16
 from ocpp_ws.node import Node
+from ocpp_ws.pipeline import Session, Station
+from ocpp_ws.v16 import ADAPTER
 
 log = logging.getLogger("evcms.ocpp")
 
@@ -24,30 +25,23 @@ DENIALS = {
 }
 
 
-class StarletteConnection:
-    """What the `ocpp` library needs of a connection: `recv()` and `send()` of text frames.
-
-    Once accepted, frames go straight through the ASGI callables: the state checks of
-    Starlette's WebSocket methods cost about a tenth of a MeterValues' handling."""
+class WebSocketLink:
+    """The pipeline's Link over a Starlette websocket: text frames in and out."""
 
     def __init__(self, websocket: WebSocket) -> None:
-        self._receive = websocket._receive
-        self._send = websocket._send
+        self.websocket = websocket
 
     async def recv(self) -> str:
-        message = await self._receive()
+        message = await self.websocket.receive()
         if message["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
         text = message.get("text")
-        if text is None:  # a binary frame is not OCPP-J: let the library discard it
+        if text is None:  # a binary frame is not OCPP-J: the pipeline ignores it
             return (message.get("bytes") or b"").decode("utf-8", "replace")
         return str(text)
 
-    async def send(self, message: str) -> None:
-        try:
-            await self._send({"type": "websocket.send", "text": message})
-        except OSError:  # as Starlette's send_text reports a closed socket
-            raise WebSocketDisconnect(code=1006) from None
+    async def send(self, text: str) -> None:
+        await self.websocket.send_text(text)
 
 
 def basic_credentials(websocket: WebSocket) -> tuple[str, str] | None:
@@ -72,8 +66,9 @@ async def deny(websocket: WebSocket, status: int, text: str) -> None:
 async def ocpp_endpoint(websocket: WebSocket) -> None:
     organisation = websocket.path_params["organisation"]
     identifier = websocket.path_params["identifier"]
-    if v16.SUBPROTOCOL not in websocket.scope.get("subprotocols", []):
-        await deny(websocket, 400, f"Subprotocol {v16.SUBPROTOCOL} required")
+    adapter = ADAPTER
+    if adapter.subprotocol not in websocket.scope.get("subprotocols", []):
+        await deny(websocket, 400, f"Subprotocol {adapter.subprotocol} required")
         return
     credentials = basic_credentials(websocket)
     # The username is the station's identity (OCPP 1.6 security profile 1).
@@ -85,21 +80,16 @@ async def ocpp_endpoint(websocket: WebSocket) -> None:
     if admitted.outcome != Admission.ACCEPTED or admitted.station is None:
         await deny(websocket, *DENIALS.get(admitted.outcome, (403, "Forbidden")))
         return
-    station = admitted.station
-    await websocket.accept(subprotocol=v16.SUBPROTOCOL)
-    charge_point = v16.ChargePoint16(
-        identifier,
-        StarletteConnection(websocket),
-        station_id=station.id,
-        organisation_id=station.organisation_id,
-        publisher=websocket.app.state.node.publish,
-    )
+    row = admitted.station
     node: Node = websocket.app.state.node
+    await websocket.accept(subprotocol=adapter.subprotocol)
+    station = Station(row.id, row.organisation_id, identifier, node.writer)  # type: ignore[arg-type]
+    session = Session(adapter, WebSocketLink(websocket), station, publish=node.publish)
     # A reconnecting station replaces its previous connection, which is closed.
-    await node.attach(station.id, charge_point, close=lambda: websocket.close(1000))
+    await node.attach(row.id, session, close=lambda: websocket.close(1000))
     try:
-        await charge_point.start()
+        await session.run()
     except WebSocketDisconnect:
         log.info("station %s/%s disconnected", organisation, identifier)
     finally:
-        await node.detach(station.id, charge_point)
+        await node.detach(row.id, session)

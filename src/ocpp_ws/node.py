@@ -1,6 +1,7 @@
 """This server node's part in the cluster: it holds some stations' websockets, renews their
 leases in Redis, serves commands for them from any node, and marks the stations of nodes
-that died without a word as offline."""
+that died without a word as offline. It owns what its connections share: the registry of
+connections, the group-commit writer, and how long a command waits for its answer."""
 
 from __future__ import annotations
 
@@ -17,9 +18,12 @@ from typing import Any
 from redis.asyncio import Redis
 from tortoise.transactions import in_transaction
 
+from domain.commands.service import Reply, Request
 from domain.events import connection, live
-from ocpp_ws import commands, registry
-from ocpp_ws.registry import Close
+from ocpp_ws import commands
+from ocpp_ws.batching import GroupCommit
+from ocpp_ws.pipeline import Session
+from ocpp_ws.registry import Close, Connections
 from ocpp_ws.router import Router
 
 log = logging.getLogger("evcms.ocpp.node")
@@ -39,21 +43,38 @@ class Node:
         publish: live.Publisher,
         name: str | None = None,
         lease: float = 15.0,
+        command_timeout: float = commands.DEFAULT_TIMEOUT,
     ) -> None:
         self.name = name or default_name()
+        self.connections = Connections()
+        self.command_timeout = command_timeout  # seconds a command waits for its answer
         self.router = Router(
             redis,
             self.name,
-            run_local=commands.run_local,
-            holds=lambda sid: registry.connected(sid) is not None,
+            run_local=self.run_local,
+            holds=lambda sid: self.connections.connected(sid) is not None,
             release=self._drop,
-            timeout=commands.command_timeout,
+            timeout=lambda: self.command_timeout,
             lease=lease,
         )
         self._task: asyncio.Task[Any] | None = None
+        self._writer: GroupCommit | None = None
         self.publish = publish  # live status, once a change is committed
 
+    @property
+    def writer(self) -> GroupCommit:
+        """The group-commit writer of this node's MeterValues and Heartbeats."""
+        if self._writer is None:
+            raise RuntimeError("the node has not been started")
+        return self._writer
+
+    async def run_local(self, request: Request, node: str) -> Reply:
+        return await commands.run_local(
+            request, node, connections=self.connections, seconds=self.command_timeout
+        )
+
     async def start(self) -> None:
+        self._writer = GroupCommit()
         await self.router.start()
         # Named so that tests counting a request's statements can leave it out.
         self._task = asyncio.create_task(self._keep_leases(), name=f"{BACKGROUND} node leases")
@@ -63,22 +84,24 @@ class Node:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        for sid in registry.station_ids():
+        for sid in self.connections.station_ids():
             with contextlib.suppress(Exception):
                 await connection.record_disconnected(station_id=sid, node=self.name)
         await self.router.stop()
+        if self._writer is not None:
+            await self._writer.close()
 
-    async def attach(self, station_id: uuid.UUID, charge_point: Any, close: Close) -> None:
+    async def attach(self, station_id: uuid.UUID, session: Session, close: Close) -> None:
         """The station's websocket is now on this node (closing an older one here)."""
-        await registry.register(station_id, charge_point, close)
+        await self.connections.register(station_id, session, close)
         await self.router.claim_station(station_id)
         now = datetime.now(UTC)
         await connection.record_connected(station_id=station_id, node=self.name, at=now)
         await self.publish(live.connection_change(station_id, connected=True, at=now))
 
-    async def detach(self, station_id: uuid.UUID, charge_point: Any) -> None:
+    async def detach(self, station_id: uuid.UUID, session: Session) -> None:
         """The websocket ended; the station is offline unless it reconnected meanwhile."""
-        if not registry.unregister(station_id, charge_point):
+        if not self.connections.unregister(station_id, session):
             return
         await self.router.release_station(station_id)
         if await connection.record_disconnected(station_id=station_id, node=self.name):
@@ -87,10 +110,14 @@ class Node:
 
     async def _drop(self, station_id: uuid.UUID) -> None:
         """The station connected to another node: our connection to it is stale."""
-        connection = registry.connected(station_id)
-        if connection is not None:
-            log.info("station %s moved to another node: closing its connection here", station_id)
+        connection = self.connections.connected(station_id)
+        if connection is None:
+            return
+        log.info("station %s moved to another node: closing its connection here", station_id)
+        try:
             await connection.close()
+        except Exception as error:  # the station had already left: nothing to close
+            log.info("the connection of station %s was already closed (%r)", station_id, error)
 
     async def _keep_leases(self) -> None:
         period = max(0.2, self.router.lease / 3)
@@ -98,7 +125,7 @@ class Node:
         while True:
             await asyncio.sleep(period)
             try:
-                held = registry.station_ids()
+                held = self.connections.station_ids()
                 moved = await self.router.renew(held)
                 for sid in moved:
                     await self._drop(sid)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import websockets
+from starlette.applications import Starlette
 from websockets.typing import Subprotocol
 
 from domain.operators.passwords import hash_password
@@ -165,11 +166,11 @@ async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 5) -
 
 
 @pytest.fixture
-def short_timeout() -> Iterator[None]:
+def short_timeout(app: Starlette) -> Iterator[None]:
     """Remote commands wait half a second for an answer."""
-    commands.configure(timeout=0.5)
+    app.state.node.command_timeout = 0.5
     yield
-    commands.configure(timeout=commands.DEFAULT_TIMEOUT)
+    app.state.node.command_timeout = commands.DEFAULT_TIMEOUT
 
 
 @pytest.fixture

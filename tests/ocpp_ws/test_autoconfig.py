@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
 
 from domain.commands.models import (
     ConfigurationApplication,
@@ -18,7 +19,6 @@ from domain.commands.models import (
     RemoteCommand,
 )
 from domain.stations.models import ChargingStation
-from ocpp_ws import commands
 from tests import factories
 from tests.conftest import login
 from tests.gqlclient import GraphQLClient
@@ -102,11 +102,11 @@ async def profiled(as_admin, world) -> dict[str, str]:  # type: ignore[no-untype
 
 
 @pytest.fixture
-def patient(short_timeout: None) -> Iterator[None]:
+def patient(short_timeout: None, app: Starlette) -> Iterator[None]:
     """Commands wait 3 s for an answer: long enough to act while one is in flight."""
-    commands.configure(timeout=3)
+    app.state.node.command_timeout = 3
     yield
-    commands.configure(timeout=0.5)
+    app.state.node.command_timeout = 0.5
 
 
 async def test_run_applies_every_key_and_shows_its_status(as_admin, online, active, profiled):  # type: ignore[no-untyped-def]

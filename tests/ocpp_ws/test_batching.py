@@ -113,7 +113,7 @@ async def test_writes_queued_together_commit_together_and_failures_stay_apart(wo
         sample = charging.Sample(sampled_at=now, value=Decimal(value))
         return charging.MeterReport(row.id, 1, None, [sample], now)
 
-    writer = batching.writer()
+    writer = batching.GroupCommit()
     before = writer.batches
     # Queued in the same turn of the event loop: one batch, which fails, then one by one.
     values = ["1", TOO_BIG, "3", "4"]
@@ -137,13 +137,14 @@ async def test_writes_queued_together_commit_together_and_failures_stay_apart(wo
     await asyncio.gather(*(writer.write(station_id=r.id, seen_at=now, report=report(r, "7"))
                            for r in rows))  # fmt: skip
     assert writer.batches == before + 1
+    await writer.close()
 
 
 async def test_a_batch_is_one_statement_samples_and_last_seen_times_together(world):  # type: ignore[no-untyped-def]
     rows = [await factories.station(world.g1) for _ in range(3)]
     now = datetime.now(UTC).replace(microsecond=0)
     sample = charging.Sample(sampled_at=now, value=Decimal("42"))
-    writer = batching.writer()
+    writer = batching.GroupCommit()
     with count_sql() as sql:
         await asyncio.gather(
             *(writer.write(station_id=r.id, seen_at=now,
@@ -165,3 +166,4 @@ async def test_a_batch_is_one_statement_samples_and_last_seen_times_together(wor
         "last_seen_at", flat=True
     )
     assert seen == [later] * 3
+    await writer.close()

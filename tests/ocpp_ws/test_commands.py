@@ -14,7 +14,6 @@ import websockets
 from domain.charging.models import ChargingSession
 from domain.commands.models import ConfigurationKey, RemoteCommand
 from domain.history.models import ManagementRecord
-from ocpp_ws import commands
 from tests import factories
 from tests.ocpp_ws.conftest import ERROR, FIELDS, SILENT, AnsweringStation, mutation
 
@@ -307,9 +306,9 @@ async def test_station_commands_statement_count_does_not_grow(as_admin, world, a
 
 
 async def test_station_leaving_while_a_command_waits_fails_it_at_once(
-    connect, world, as_admin, active
+    connect, world, as_admin, active, app
 ):  # type: ignore[no-untyped-def]
-    commands.configure(timeout=30)
+    app.state.node.command_timeout = 30
     async with connect(world.org.slug, active.identifier) as station:
         await station.result("Heartbeat", {})
         answering = AnsweringStation(station, {"ClearCache": SILENT})
@@ -350,10 +349,12 @@ async def test_remote_start_needs_a_token_of_the_organisation(as_admin, online, 
     assert len(before[0]) == 0 and len((await snapshot())[0]) == 1
 
 
-async def test_an_answer_just_before_the_station_closes_counts(connect, world, as_admin, active):  # type: ignore[no-untyped-def]
+async def test_an_answer_just_before_the_station_closes_counts(
+    connect, world, as_admin, active, app
+):  # type: ignore[no-untyped-def]
     """A station answers Reset and reboots at once: the answer arrived, the command was
     accepted (not failed as 'disconnected before answering')."""
-    commands.configure(timeout=30)
+    app.state.node.command_timeout = 30
     async with connect(world.org.slug, active.identifier) as station:
         await station.result("Heartbeat", {})
         issued = asyncio.create_task(

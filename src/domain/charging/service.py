@@ -137,37 +137,6 @@ async def _session(station_id: uuid.UUID, transaction_id: int | None) -> Chargin
     )
 
 
-async def _store(
-    station_id: uuid.UUID, connector_id: int, session_id: object, samples: list[Sample]
-) -> None:
-    if samples:
-        await MeterSample.bulk_create(
-            [
-                MeterSample(
-                    station_id=station_id,
-                    session_id=session_id,
-                    connector_id=connector_id,
-                    sampled_at=_utc(s.sampled_at),
-                    measurand=s.measurand or ENERGY_REGISTER,
-                    value=s.value,
-                    unit=s.unit,
-                    context=s.context,
-                    phase=s.phase,
-                    location=s.location,
-                )
-                for s in samples
-            ]
-        )
-
-
-async def record_meter_values(
-    *, station_id: uuid.UUID, connector_id: int, transaction_id: int | None, samples: list[Sample]
-) -> None:
-    """Store every sampled value, linked to the session when its transaction is known."""
-    report = MeterReport(station_id, connector_id, transaction_id, samples, datetime.now(UTC))
-    await record_meter_values_many([report])
-
-
 class MeterReport(NamedTuple):
     """One MeterValues message: its samples, and when we received it (a tuple: there are
     thousands a second)."""
@@ -260,7 +229,7 @@ class StopRequest:
     samples: list[Sample] = field(default_factory=list)
 
 
-async def stop(*, station_id: uuid.UUID, request: StopRequest) -> bool:
+async def stop(*, station_id: uuid.UUID, request: StopRequest, at: datetime) -> bool:
     """Close and price the session; False when the transaction is unknown. A retry of a
     completed stop changes nothing; a stop after housekeeping closed the session completes it
     with the station's own figures (stations keep transactions across reboots)."""
@@ -269,7 +238,11 @@ async def stop(*, station_id: uuid.UUID, request: StopRequest) -> bool:
         return False
     if session.state == SessionState.COMPLETED:
         return True
-    await _store(station_id, session.connector_id, session.id, request.samples)
+    if request.samples:  # the same single writer as MeterValues'
+        report = MeterReport(
+            station_id, session.connector_id, request.transaction_id, request.samples, _utc(at)
+        )
+        await record_meter_values_many([report])
     session.state = SessionState.COMPLETED
     session.stop_reason = request.reason or DEFAULT_STOP_REASON
     session.stop_token_uid = request.token_uid

@@ -252,7 +252,7 @@ async def invite(
     if not users:
         return InvitationReport(lines=lines, message_ids=[])
     await ChargingUser.bulk_create(users, batch_size=500)
-    message_ids = await _send_invitations(principal.organisation_id, users, link_base)
+    message_ids = await _mail_invitations(principal.organisation_id, users, link_base)
     by_key = {u.email_key: u.id for u in users}
     lines = [
         InvitationLine(
@@ -265,7 +265,7 @@ async def invite(
     return InvitationReport(lines=lines, message_ids=message_ids)
 
 
-async def _send_invitations(
+async def _mail_invitations(
     organisation_id: uuid.UUID, users: list[ChargingUser], link_base: str
 ) -> list[uuid.UUID]:
     organisation = await Organisation.get(id=organisation_id)

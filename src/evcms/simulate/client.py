@@ -156,12 +156,12 @@ class OcppClient:
             reply: list[Any] = [CALLRESULT, unique_id, response]
         except CallError as error:
             reply, then = [CALLERROR, unique_id, error.code, error.description, {}], None
-        await self._send(reply)
+        await self._emit(reply)
         self.stats.calls_answered += 1
         if then is not None:
             self.spawn(then())
 
-    async def _send(self, message: list[Any]) -> None:
+    async def _emit(self, message: list[Any]) -> None:
         if self._connection is None:
             raise ConnectionError("not connected")
         await self._connection.send(json.dumps(message, separators=(",", ":")))
@@ -188,7 +188,7 @@ class OcppClient:
             future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
             self._pending[unique_id] = future
             try:
-                await self._send([CALL, unique_id, action, payload])
+                await self._emit([CALL, unique_id, action, payload])
                 result = await asyncio.wait_for(future, self.call_timeout)
             except (CallError, TimeoutError) as error:
                 self.stats.call_errors += 1

@@ -1,5 +1,5 @@
-"""The handler path of ocpp_ws.wire gives exactly what the `ocpp` library's would: the same
-snake_case arguments and the same answer on the wire."""
+"""OCPP-J framing (ocpp_ws.frames): the same frames on the wire as the `ocpp` library's, and
+what is not a frame told apart from a CALL that can still be answered."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from ocpp.charge_point import camel_to_snake_case
-from ocpp.messages import CallResult
+from ocpp.messages import Call, CallError, CallResult
 from ocpp.v16 import call_result
 from ocpp.v16.datatypes import IdTagInfo, KeyValue
 from ocpp.v16.enums import (
@@ -18,7 +17,7 @@ from ocpp.v16.enums import (
     RegistrationStatus,
 )
 
-from ocpp_ws import wire
+from ocpp_ws import frames
 from ocpp_ws.validation import to_wire as library_to_wire
 
 PAYLOADS: list[Any] = [
@@ -65,13 +64,40 @@ ANSWERS: list[Any] = [
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_snake_keys_are_the_librarys(payload: Any) -> None:
-    assert wire.snake_keys(payload) == camel_to_snake_case(payload)
+def test_calls_are_framed_and_parsed_as_the_library_does(payload: Any) -> None:
+    ours = frames.call("u-1", "DataTransfer", payload)
+    assert ours == Call("u-1", "DataTransfer", payload).to_json()
+    parsed = frames.parse(ours)
+    assert (parsed.kind, parsed.unique_id, parsed.rest) == (2, "u-1", ["DataTransfer", payload])
 
 
 @pytest.mark.parametrize("answer", ANSWERS, ids=lambda a: type(a).__name__)
 def test_answers_are_serialised_as_the_library_does(answer: Any) -> None:
-    ours = wire.call_result("u-1", wire.to_wire(answer))
+    ours = frames.call_result("u-1", library_to_wire(answer))
     theirs = CallResult("u-1", library_to_wire(answer)).to_json()
     assert ours == theirs
     assert json.loads(ours)[2] == library_to_wire(answer)
+
+
+def test_errors_are_framed_as_the_library_does() -> None:
+    ours = frames.call_error("u-1", "NotSupported", "Not here", {"cause": "x"})
+    assert ours == CallError("u-1", "NotSupported", "Not here", {"cause": "x"}).to_json()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["this is not json", '{"not": "a frame"}', "[]", '[9, "x"]', "[2]", '[2, 7, "A", {}]',
+     f'[2, "{"u" * 37}", "Heartbeat", {{}}]', '[3, "x"]', '[4, "x", "InternalError"]'],
+)  # fmt: skip
+def test_what_cannot_be_answered_is_unreadable(text: str) -> None:
+    with pytest.raises(frames.Unreadable) as caught:
+        frames.parse(text)
+    assert caught.value.answer is None
+
+
+def test_a_call_of_the_wrong_length_is_answered_with_a_protocol_error() -> None:
+    for text in ('[2, "short-1", "Heartbeat"]', '[2, "long-1", "Heartbeat", {}, {}]'):
+        with pytest.raises(frames.Unreadable) as caught:
+            frames.parse(text)
+        answer = json.loads(caught.value.answer or "null")
+        assert answer[:3] == [4, json.loads(text)[1], "ProtocolError"], answer
