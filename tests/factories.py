@@ -281,10 +281,11 @@ async def charging_session(
     connector_id: int = 1,
     started_at: datetime | None = None,
     energy_wh: int | None = None,
+    transaction_id: int | None = None,
     **fields: object,
 ) -> ChargingSession:
     """A session at `station_row`: ACTIVE, or COMPLETED with `energy_wh`."""
-    transaction_id = next(_transactions)
+    transaction_id = transaction_id or next(_transactions)
     started = started_at or datetime.now(UTC)
     done: dict[str, object] = {}
     if energy_wh is not None:

@@ -3,6 +3,7 @@ each persisted before the answer."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -284,3 +285,29 @@ async def test_meter_values_outside_a_known_transaction_are_stored_unlinked(onli
         (None, 2, Decimal("2"), at),
     ]
     assert stored[0].measurand == "Energy.Active.Import.Register"
+
+
+async def test_transaction_ids_tell_nothing_of_other_organisations(online, world, active, driver):  # type: ignore[no-untyped-def]
+    """Ids are random and unique in the organisation: a station in another organisation may
+    hold the same id, and starts elsewhere do not move ours along a shared counter."""
+    first = await online.result("StartTransaction", start("TAG-OK", ago(minutes=9)))
+    other_org, other_root = await factories.organisation()
+    other_station = await factories.station(other_root)
+    # Another tenant's sessions, one of them with our id.
+    twin = await factories.charging_session(other_station, transaction_id=first["transactionId"])
+    for _ in range(5):
+        await factories.charging_session(other_station)
+    ours = [first["transactionId"]]
+    for minutes in (8, 7, 6):
+        answer = await online.result("StartTransaction", start("TAG-OK", ago(minutes=minutes)))
+        ours.append(answer["transactionId"])
+    assert len(set(ours)) == 4 and all(0 < t < 2**31 for t in ours)
+    steps = {b - a for a, b in itertools.pairwise(ours)}
+    assert steps != {1}, ours  # no counter, neither ours nor the platform's
+    # The station's StopTransaction closes its own session, not the other tenant's twin.
+    stop = {"transactionId": ours[0], "meterStop": 1500, "timestamp": wire(ago(minutes=5))}
+    await online.result("StopTransaction", stop)
+    mine = await ChargingSession.get(station_id=active.id, transaction_id=ours[0])
+    assert (mine.state, mine.energy_wh) == (SessionState.COMPLETED, 500)
+    assert (await ChargingSession.get(id=twin.id)).state == SessionState.ACTIVE
+    assert twin.organisation_id == other_org.id

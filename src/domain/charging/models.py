@@ -36,8 +36,9 @@ class ChargingSession(Model):
         on_delete=fields.SET_NULL,
     )  # fmt: skip
     connector_id = fields.IntField()
-    # The OCPP 1.6 transactionId we handed out (an integer, unique system-wide).
-    transaction_id = fields.BigIntField(unique=True)
+    # The OCPP transactionId we handed out: a random integer, unique in the organisation (a
+    # counter would tell every tenant the platform's volume).
+    transaction_id = fields.BigIntField()
     # Identifies a StartTransaction, so a retried one gets the same transaction id.
     start_key = fields.CharField(max_length=200, unique=True)
     token_uid = fields.CharField(max_length=36)
@@ -72,6 +73,9 @@ class ChargingSession(Model):
 
     class Meta:
         table = "charging_session"
+        unique_together = (("organisation", "transaction_id"),)
+        # MeterValues and StopTransaction find their session by station and transaction.
+        indexes = (("station_id", "transaction_id"),)
 
 
 class MeterSample(Model):

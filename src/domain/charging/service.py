@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -87,8 +88,7 @@ async def start(
     same = await ChargingSession.get_or_none(start_key=key).only("id", "transaction_id")
     if same is not None:
         return Started(same.transaction_id, decision)
-    rows = await db.fetch("SELECT nextval('ocpp_transaction_id_seq') AS id")
-    transaction_id = int(rows[0]["id"])
+    transaction_id = await _new_transaction_id(organisation_id)
     point = await ChargingPoint.get_or_none(station_id=station_id, number=request.connector_id)
     started_at = _utc(request.started_at)
     accepted = decision.status == AuthorizationStatus.ACCEPTED
@@ -115,6 +115,26 @@ async def start(
         started_at=started_at,
     )
     return Started(transaction_id, decision)
+
+
+# A random id among those the organisation has not used: 2^31 - 1 of them (stations keep an
+# OCPP integer in 32 bits), so the first of a few candidates is free all but never.
+_FREE_ID = """
+SELECT c AS id FROM unnest($2::bigint[]) AS c
+WHERE NOT EXISTS (SELECT 1 FROM charging_session s
+                  WHERE s.organisation_id = $1 AND s.transaction_id = c)
+LIMIT 1
+"""
+MAX_TRANSACTION_ID = 2**31 - 1
+
+
+async def _new_transaction_id(organisation_id: uuid.UUID) -> int:
+    """A transaction id unique in the organisation that tells nothing of anyone's volume."""
+    while True:
+        candidates = [secrets.randbelow(MAX_TRANSACTION_ID) + 1 for _ in range(4)]
+        rows = await db.fetch(_FREE_ID, organisation_id, candidates)
+        if rows:
+            return int(rows[0]["id"])
 
 
 def _refused(meter_start_wh: int, at: datetime) -> dict[str, Any]:
