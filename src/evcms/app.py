@@ -51,6 +51,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
             name=settings.node_name,
             lease=settings.node_lease_seconds,
             command_timeout=settings.ocpp_command_timeout_seconds,
+            max_frame_bytes=settings.ocpp_max_frame_bytes,
         )
         background = Background()
         live_hub = LiveHub.from_url(settings.redis_url or "", name=f"evcms-live:{node.name}")
@@ -69,6 +70,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
         )
         app.state.redis = redis
         app.state.node = node
+        app.state.background = background
         app.state.live_hub = live_hub
         await live_hub.start()
         await node.start()

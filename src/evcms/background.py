@@ -27,6 +27,11 @@ class Background:
         except Exception:
             log.exception("background work failed")
 
+    async def idle(self) -> None:
+        """Until no work is left running (work a job starts included)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()

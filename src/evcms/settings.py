@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     ocpp_command_timeout_seconds: float = Field(
         30, gt=0, le=600, description="how long a remote command waits for the station"
     )
+    ocpp_max_frame_bytes: int = Field(
+        1_000_000, ge=65_536, description="largest websocket frame a station may send"
+    )
 
     @property
     def introspection_enabled(self) -> bool:

@@ -11,12 +11,14 @@ from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from tortoise.transactions import in_transaction
 
-from domain.events.connection import Admission, admit
+from domain.events.connection import Admission, admit, well_formed
+from domain.stations.models import ChargingStation
 from ocpp_ws.node import Node
 from ocpp_ws.pipeline import Session, Station
 from ocpp_ws.v16 import ADAPTER
 
 log = logging.getLogger("evcms.ocpp")
+MESSAGE_TOO_BIG = 1009  # websocket close code (RFC 6455 section 7.4.1)
 
 DENIALS = {
     Admission.UNAUTHORIZED: (401, "Unauthorized"),
@@ -26,10 +28,11 @@ DENIALS = {
 
 
 class WebSocketLink:
-    """The pipeline's Link over a Starlette websocket: text frames in and out."""
+    """The pipeline's Link over a Starlette websocket: text frames in and out, none larger
+    than `max_frame_bytes` (past it the connection is closed with 1009, Message Too Big)."""
 
-    def __init__(self, websocket: WebSocket) -> None:
-        self.websocket = websocket
+    def __init__(self, websocket: WebSocket, *, max_frame_bytes: int) -> None:
+        self.websocket, self.max_frame_bytes = websocket, max_frame_bytes
 
     async def recv(self) -> str:
         message = await self.websocket.receive()
@@ -37,8 +40,16 @@ class WebSocketLink:
             raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
         text = message.get("text")
         if text is None:  # a binary frame is not OCPP-J: the pipeline ignores it
-            return (message.get("bytes") or b"").decode("utf-8", "replace")
+            text = (message.get("bytes") or b"").decode("utf-8", "replace")
+        if self._too_big(text):
+            await self.websocket.close(MESSAGE_TOO_BIG, "frame too large")
+            raise WebSocketDisconnect(MESSAGE_TOO_BIG, "frame too large")
         return str(text)
+
+    def _too_big(self, text: str) -> bool:
+        limit = self.max_frame_bytes
+        # A character is 1 to 4 bytes in UTF-8: encode only when the count cannot tell.
+        return len(text) > limit or (len(text) * 4 > limit and len(text.encode()) > limit)
 
     async def send(self, text: str) -> None:
         await self.websocket.send_text(text)
@@ -57,9 +68,13 @@ def basic_credentials(websocket: WebSocket) -> tuple[str, str] | None:
     return (username, password) if sep else None
 
 
-async def deny(websocket: WebSocket, status: int, text: str) -> None:
+async def deny(
+    websocket: WebSocket, status: int, text: str, *, retry_after: int | None = None
+) -> None:
     """Refuse the handshake with an HTTP status (the ASGI denial-response extension)."""
-    headers = {"WWW-Authenticate": 'Basic realm="OCPP"'} if status == 401 else None
+    headers = {"WWW-Authenticate": 'Basic realm="OCPP"'} if status == 401 else {}
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     await websocket.send_denial_response(PlainTextResponse(text, status, headers=headers))
 
 
@@ -67,9 +82,40 @@ async def ocpp_endpoint(websocket: WebSocket) -> None:
     organisation = websocket.path_params["organisation"]
     identifier = websocket.path_params["identifier"]
     adapter = ADAPTER
+    node: Node = websocket.app.state.node
     if adapter.subprotocol not in websocket.scope.get("subprotocols", []):
         await deny(websocket, 400, f"Subprotocol {adapter.subprotocol} required")
         return
+    row = await _admitted(websocket, node, organisation, identifier)
+    if row is None:
+        return
+    await websocket.accept(subprotocol=adapter.subprotocol)
+    station = Station(row.id, row.organisation_id, identifier, node.writer)  # type: ignore[arg-type]
+    link = WebSocketLink(websocket, max_frame_bytes=node.max_frame_bytes)
+    session = Session(adapter, link, station, publish=node.publish)
+    # A reconnecting station replaces its previous connection, which is closed.
+    await node.attach(row.id, session, close=lambda: websocket.close(1000))
+    try:
+        await session.run()
+    except WebSocketDisconnect as gone:
+        log.info("station %s/%s disconnected (%s)", organisation, identifier, gone.code)
+    finally:
+        await node.detach(row.id, session)
+
+
+async def _admitted(
+    websocket: WebSocket, node: Node, organisation: str, identifier: str
+) -> ChargingStation | None:
+    """The station this handshake may connect as, or None once it is refused: a path that
+    names no station (404), too many refused handshakes from its address (429), wrong or
+    missing credentials (401, 403)."""
+    if not well_formed(organisation_slug=organisation, identifier=identifier):
+        await deny(websocket, 404, "Not Found")
+        return None
+    source = websocket.client.host if websocket.client else "unknown"
+    if not await node.handshakes.reserve(organisation, identifier, source):
+        await deny(websocket, 429, "Too Many Requests", retry_after=node.handshakes.window)
+        return None
     credentials = basic_credentials(websocket)
     # The username is the station's identity (OCPP 1.6 security profile 1).
     password = credentials[1] if credentials and credentials[0] == identifier else None
@@ -79,17 +125,6 @@ async def ocpp_endpoint(websocket: WebSocket) -> None:
         )
     if admitted.outcome != Admission.ACCEPTED or admitted.station is None:
         await deny(websocket, *DENIALS.get(admitted.outcome, (403, "Forbidden")))
-        return
-    row = admitted.station
-    node: Node = websocket.app.state.node
-    await websocket.accept(subprotocol=adapter.subprotocol)
-    station = Station(row.id, row.organisation_id, identifier, node.writer)  # type: ignore[arg-type]
-    session = Session(adapter, WebSocketLink(websocket), station, publish=node.publish)
-    # A reconnecting station replaces its previous connection, which is closed.
-    await node.attach(row.id, session, close=lambda: websocket.close(1000))
-    try:
-        await session.run()
-    except WebSocketDisconnect:
-        log.info("station %s/%s disconnected", organisation, identifier)
-    finally:
-        await node.detach(row.id, session)
+        return None
+    await node.handshakes.refund(organisation, identifier, source)
+    return admitted.station

@@ -25,9 +25,11 @@ from ocpp_ws.batching import GroupCommit
 from ocpp_ws.pipeline import Session
 from ocpp_ws.registry import Close, Connections
 from ocpp_ws.router import Router
+from ocpp_ws.throttle import HandshakeThrottle, Limits
 
 log = logging.getLogger("evcms.ocpp.node")
-BACKGROUND = "evcms-background:"  # the name prefix of tasks no request waits for
+BACKGROUND = "evcms-background:"
+DEFAULT_MAX_FRAME_BYTES = 1_000_000  # the name prefix of tasks no request waits for
 
 
 def default_name() -> str:
@@ -44,9 +46,13 @@ class Node:
         name: str | None = None,
         lease: float = 15.0,
         command_timeout: float = commands.DEFAULT_TIMEOUT,
+        max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+        handshake_limits: Limits | None = None,
     ) -> None:
         self.name = name or default_name()
         self.connections = Connections()
+        self.max_frame_bytes = max_frame_bytes  # the largest frame a station may send
+        self.handshakes = HandshakeThrottle(redis, handshake_limits)
         self.command_timeout = command_timeout  # seconds a command waits for its answer
         self.router = Router(
             redis,

@@ -77,13 +77,17 @@ def connect(ws_base: str) -> Connect:
         password: str | None = STATION_PASSWORD,
         username: str | None = None,
         subprotocols: tuple[str, ...] = ("ocpp1.6",),
+        source: str | None = None,
     ) -> AsyncIterator[Station]:
+        """`source`: the client's address (any 127.x.y.z reaches the server)."""
         headers = basic_auth(username or identifier, password) if password is not None else {}
+        local = {"local_addr": (source, 0)} if source else {}
         async with websockets.connect(
             f"{ws_base}/{organisation}/{identifier}",
             subprotocols=[Subprotocol(p) for p in subprotocols] or None,
             additional_headers=headers,
             open_timeout=10,
+            **local,
         ) as connection:
             yield Station(connection)
 

@@ -145,7 +145,7 @@ async def test_adopting_a_connected_station_asks_it_to_boot_again(connect, world
     )  # fmt: skip
 
 
-async def test_adopting_an_offline_station_sends_nothing(connect, world, as_admin):  # type: ignore[no-untyped-def]
+async def test_adopting_an_offline_station_sends_nothing(connect, world, as_admin, app):  # type: ignore[no-untyped-def]
     async with connect(world.org.slug, "EVB-NEW-3", password=None) as raw:
         await raw.result("BootNotification", BOOT)
     offline = ChargingStation.filter(identifier="EVB-NEW-3", connected_node__isnull=True)
@@ -153,7 +153,7 @@ async def test_adopting_an_offline_station_sends_nothing(connect, world, as_admi
     found = await ChargingStation.get(identifier="EVB-NEW-3")
     data = await as_admin(ADOPT, input={"id": str(found.id)})
     assert data["adoptStation"]["errors"] == []
-    await asyncio.sleep(0.3)  # the background work, had there been any, has run
+    await app.state.background.idle()  # the background work, had there been any, has run
     assert await RemoteCommand.all().count() == 0
 
 

@@ -11,8 +11,9 @@ from enum import StrEnum
 from domain import db
 from domain.errors import DomainError
 from domain.organisations.models import Organisation
+from domain.organisations.service import SLUG_RE
 from domain.stations.models import ChargingStation, StationState
-from domain.stations.service import record_discovered, verify_station_password
+from domain.stations.service import IDENTIFIER_RE, record_discovered, verify_station_password
 
 
 def _utc(at: datetime) -> datetime:
@@ -32,10 +33,18 @@ class Admitted:
     station: ChargingStation | None = None
 
 
+def well_formed(*, organisation_slug: str, identifier: str) -> bool:
+    """Whether the websocket's path can name a station at all (checked before anything is
+    looked up: a NUL byte, a slash or non-ASCII never reaches the database)."""
+    return bool(SLUG_RE.fullmatch(organisation_slug) and IDENTIFIER_RE.fullmatch(identifier))
+
+
 async def admit(*, organisation_slug: str, identifier: str, password: str | None) -> Admitted:
     """May this websocket connect as this station? An unknown identifier becomes a
     DISCOVERED station (call inside a transaction) that may connect without a password
     and waits for adoption; a known one must present its password."""
+    if not well_formed(organisation_slug=organisation_slug, identifier=identifier):
+        return Admitted(Admission.NOT_FOUND)
     org = await Organisation.get_or_none(slug=organisation_slug)
     if org is None:
         return Admitted(Admission.NOT_FOUND)

@@ -30,7 +30,7 @@ SLUG_RULE = "Slug may contain only lower-case letters, digits and dashes, 1 to 5
 
 def clean_slug(slug: str) -> str:
     slug = slug.strip()
-    if not SLUG_RE.match(slug):
+    if not SLUG_RE.fullmatch(slug):
         raise DomainError(ErrorCode.INVALID_INPUT, SLUG_RULE, "slug")
     return slug
 

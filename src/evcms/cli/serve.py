@@ -226,6 +226,8 @@ def uvicorn_server(settings: Settings, host: str, port: int, *, worker: bool) ->
         log_config=None,  # evcms.logging configured the root logger
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=10,
+        # Past this uvicorn closes the websocket (1009) before the frame is held in memory.
+        ws_max_size=max(settings.ocpp_max_frame_bytes, settings.graphql_max_body_bytes),
     )
     return uvicorn.Server(config)
 
