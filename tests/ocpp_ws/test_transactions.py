@@ -311,3 +311,27 @@ async def test_transaction_ids_tell_nothing_of_other_organisations(online, world
     assert (mine.state, mine.energy_wh) == (SessionState.COMPLETED, 500)
     assert (await ChargingSession.get(id=twin.id)).state == SessionState.ACTIVE
     assert twin.organisation_id == other_org.id
+
+
+async def test_resent_messages_are_stored_once(online, active, driver):  # type: ignore[no-untyped-def]
+    """OCPP is at-least-once: a station whose answer was lost sends the same message again
+    (here, or on another node after a reconnect); each reading is stored once."""
+    tx = (await online.result("StartTransaction", start("TAG-OK", ago(minutes=30))))[
+        "transactionId"
+    ]
+    readings = [energy(ago(minutes=20), "1200"), energy(ago(minutes=10), "1400", phase="L1")]
+    meter = {"connectorId": 1, "transactionId": tx, "meterValue": readings}
+    for _ in range(3):
+        assert await online.result("MeterValues", meter) == {}
+    assert await MeterSample.filter(station_id=active.id).count() == 2
+    # The stop repeats one of those readings in its transactionData, and is sent twice.
+    end = energy(ago(minutes=5), "1500", context="Transaction.End")
+    stop = {"transactionId": tx, "meterStop": 1500, "timestamp": wire(ago(minutes=5)),
+            "transactionData": [readings[1], end]}  # fmt: skip
+    for _ in range(2):
+        await online.result("StopTransaction", stop)
+    stored = await MeterSample.filter(station_id=active.id).order_by("sampled_at")
+    assert [(s.value, s.context) for s in stored] == [
+        (Decimal(1200), ""), (Decimal(1400), ""), (Decimal(1500), "Transaction.End"),
+    ]  # fmt: skip
+    assert (await ChargingSession.get(transaction_id=tx)).energy_wh == 500

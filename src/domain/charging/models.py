@@ -112,3 +112,8 @@ class MeterSample(Model):
         table = "meter_sample"
         # A session's samples in time order (its detail, housekeeping's last reading).
         indexes = (("session_id", "sampled_at"),)
+        # OCPP is at-least-once: a MeterValues or StopTransaction sent again (the answer was
+        # lost, the station reconnected elsewhere) stores each reading once.
+        unique_together = (
+            ("station", "connector_id", "sampled_at", "measurand", "phase", "location", "context"),
+        )

@@ -193,6 +193,7 @@ INSERT INTO meter_sample (id, station_id, session_id, connector_id, sampled_at, 
 SELECT gen_random_uuid(), m.station_id, m.session_id, m.connector_id, v.sampled_at,
        v.measurand, v.value, v.unit, v.context, v.phase, v.location, m.received_at
 FROM v JOIN m ON m.n = v.n
+ON CONFLICT DO NOTHING
 """
 _INSERT_SAMPLES = _SAMPLE_ROWS + _INSERT
 # With the stations' last-seen times too: one statement is atomic without a transaction,
