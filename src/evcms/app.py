@@ -72,6 +72,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
         app.state.node = node
         app.state.background = background
         app.state.live_hub = live_hub
+        app.state.probe = probe = db.Probe(settings.database_url or "")
         await live_hub.start()
         await node.start()
         async with contextlib.AsyncExitStack() as stack:
@@ -87,13 +88,15 @@ def create_app(settings: Settings, *, worker: bool = False) -> Starlette:
                 await node.stop()
                 await node_redis.aclose()
                 await redis.aclose()
+                await probe.close()
                 await db.close()
 
     async def healthz(request: Request) -> PlainTextResponse:
         return PlainTextResponse("ok")
 
     async def readyz(request: Request) -> JSONResponse:
-        database, redis = await asyncio.gather(db.ping(), _redis_ok(request.app.state.redis))
+        probe: db.Probe = request.app.state.probe
+        database, redis = await asyncio.gather(probe.ping(), _redis_ok(request.app.state.redis))
         checks = {"database": database, "redis": redis}
         return JSONResponse(
             {"ready": all(checks.values()), **checks},

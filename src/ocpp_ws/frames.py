@@ -13,6 +13,7 @@ MAX_UNIQUE_ID = 36  # characters (OCPP-J 1.6 section 4.1.3, 2.0.1 section 4.1.3)
 
 INTERNAL_ERROR = "InternalError"
 UNEXPECTED = "An unexpected error occurred."
+RETRY_LATER = "The central system is temporarily unavailable; send it again later."
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
 

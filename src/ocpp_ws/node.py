@@ -22,6 +22,7 @@ from domain.commands.service import Reply, Request
 from domain.events import connection, live
 from ocpp_ws import commands
 from ocpp_ws.batching import GroupCommit
+from ocpp_ws.outage import REDIS, Outages
 from ocpp_ws.pipeline import Session
 from ocpp_ws.registry import Close, Connections
 from ocpp_ws.router import Router
@@ -53,6 +54,7 @@ class Node:
         self.connections = Connections()
         self.max_frame_bytes = max_frame_bytes  # the largest frame a station may send
         self.handshakes = HandshakeThrottle(redis, handshake_limits)
+        self.outages = Outages()  # the dependencies this node has lost, told once
         self.command_timeout = command_timeout  # seconds a command waits for its answer
         self.router = Router(
             redis,
@@ -62,6 +64,7 @@ class Node:
             release=self._drop,
             timeout=lambda: self.command_timeout,
             lease=lease,
+            outages=self.outages,
         )
         self._task: asyncio.Task[Any] | None = None
         self._writer: GroupCommit | None = None
@@ -141,8 +144,11 @@ class Node:
                     ours = [sid for sid in held if sid not in moved]
                     await connection.reassert_presence(station_ids=ours, node=self.name)
                     await self._forget_dead_nodes()
-            except Exception:  # Redis or the database restarting: the next round retries
-                log.exception("renewing the leases of node %s failed", self.name)
+            except Exception as error:  # Redis or the database restarting: the next round retries
+                if self.outages.failed(error, refused=0) is None:
+                    log.exception("renewing the leases of node %s failed", self.name)
+            else:
+                self.outages.recovered(REDIS)
 
     async def _forget_dead_nodes(self) -> None:
         nodes = [n for n in await connection.nodes_holding_stations() if n != self.name]

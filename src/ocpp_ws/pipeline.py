@@ -29,6 +29,7 @@ from domain.events import live
 from ocpp_ws import frames
 from ocpp_ws.batching import GroupCommit
 from ocpp_ws.frames import CallError
+from ocpp_ws.outage import DATABASE, REDIS, Outages
 from ocpp_ws.validation import ValidationFailure, validate
 
 log = logging.getLogger("evcms.ocpp")
@@ -76,6 +77,12 @@ class Adapter(Protocol):
     actions: frozenset[str]  # every action of the version, handled or not
     handlers: Mapping[str, Handler]  # the CALLs a station may send us
 
+    def unavailable(self, action: str) -> dict[str, Any] | None:
+        """The answer to `action` while the database is out of reach, when the version has
+        one that makes the station try again later (None: a CALLERROR, after which a
+        station resends its transaction-related messages)."""
+        ...
+
 
 class Session:
     """One connected station: its receive loop and its outgoing calls."""
@@ -87,9 +94,11 @@ class Session:
         station: Station,
         *,
         publish: live.Publisher | None = None,
+        outages: Outages | None = None,
     ) -> None:
         self.adapter, self.link, self.station = adapter, link, station
         self.publish = publish
+        self.outages = outages or Outages()
         self._calling = asyncio.Lock()  # OCPP-J: one CALL at a time in each direction
         self._pending: dict[str, asyncio.Future[frames.Frame]] = {}
 
@@ -126,9 +135,15 @@ class Session:
             return frames.call_error(frame.unique_id, error.code, error.description, error.details)
         except CallError as error:
             return frames.call_error(frame.unique_id, error.code, error.description, error.details)
-        except Exception:
-            log.exception("%s from station %s failed", action, self.station.identifier)
-            return frames.call_error(frame.unique_id, frames.INTERNAL_ERROR, frames.UNEXPECTED)
+        except Exception as error:
+            if self.outages.failed(error) is None:
+                log.exception("%s from station %s failed", action, self.station.identifier)
+                return frames.call_error(frame.unique_id, frames.INTERNAL_ERROR, frames.UNEXPECTED)
+            later = self.adapter.unavailable(action)
+            if later is not None:
+                return frames.call_result(frame.unique_id, later)
+            return frames.call_error(frame.unique_id, frames.INTERNAL_ERROR, frames.RETRY_LATER)
+        self.outages.recovered(DATABASE)
         return frames.call_result(frame.unique_id, answer)
 
     def _handler(self, action: Any) -> Handler:
@@ -157,12 +172,23 @@ class Session:
         try:
             async with in_transaction():
                 answer = await handler.handle(self.station, payload)
-            if self.publish is not None:
-                for change in changes:
-                    await self.publish(change)
+            if self.publish is not None and changes:
+                await self._publish(changes)
         finally:
             changes.clear()
         return answer
+
+    async def _publish(self, changes: list[live.Change]) -> None:
+        """Live status of what is committed: lost while Redis is, never failing the answer."""
+        assert self.publish is not None
+        try:
+            for change in changes:
+                await self.publish(change)
+        except Exception as error:
+            if self.outages.failed(error) is None:
+                log.exception("publishing live status of %s failed", self.station.identifier)
+        else:
+            self.outages.recovered(REDIS)
 
     async def call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Send a CALL and return the station's answer (wire form). Raises

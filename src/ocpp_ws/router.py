@@ -28,6 +28,7 @@ from typing import Any, cast
 from redis.asyncio import Redis
 
 from domain.commands.service import NODE_LOST, Delivery, Reply, Request
+from ocpp_ws.outage import REDIS, Outages
 
 log = logging.getLogger("evcms.ocpp.router")
 
@@ -104,8 +105,10 @@ class Router:
         release: Release | None = None,
         timeout: Callable[[], float] = lambda: 30.0,
         lease: float = 15.0,
+        outages: Outages | None = None,
     ) -> None:
         self.redis, self.node = redis, node
+        self.outages = outages or Outages()
         self._run_local, self._holds, self._release = run_local, holds, release
         self._timeout, self.lease = timeout, lease
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -219,10 +222,12 @@ class Router:
                 item = await _blpop(self.redis, inbox_key(self.node), 1)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # Redis restarting: try again shortly
-                log.exception("reading the command inbox of %s failed", self.node)
+            except Exception as error:  # Redis restarting: try again shortly
+                if self.outages.failed(error, refused=0) is None:
+                    log.exception("reading the command inbox of %s failed", self.node)
                 await asyncio.sleep(1)
                 continue
+            self.outages.recovered(REDIS)
             if item is None:
                 continue
             message = json.loads(item[1])

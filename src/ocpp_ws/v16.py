@@ -24,6 +24,7 @@ from ocpp_ws.validation import actions
 SUBPROTOCOL = "ocpp1.6"
 VERSION = "1.6"
 HEARTBEAT_INTERVAL = 300  # seconds, told to the station in the BootNotification answer
+RETRY_BOOT_SECONDS = 30  # a boot answered Pending while the database is out of reach
 
 AUTHORIZATION = {
     Decided.ACCEPTED: "Accepted",
@@ -213,6 +214,18 @@ class Adapter16:
     version = VERSION
     subprotocol = SUBPROTOCOL
     actions = frozenset(actions(VERSION))
+
+    def unavailable(self, action: str) -> dict[str, Any] | None:
+        """Without a database: a boot is Pending (the station boots again after the
+        interval, OCPP 1.6 section 4.2), a heartbeat still gets the time; everything else a
+        CALLERROR, after which transaction-related messages are resent (section 4.7)."""
+        if action == "BootNotification":
+            now = wire_time(_now())
+            return {"status": "Pending", "currentTime": now, "interval": RETRY_BOOT_SECONDS}
+        if action == "Heartbeat":
+            return {"currentTime": wire_time(_now())}
+        return None
+
     handlers: Mapping[str, Handler] = {
         "BootNotification": Handler(boot_notification),
         "Heartbeat": Handler(heartbeat, group_commit=True),
