@@ -9,7 +9,7 @@ import pytest
 
 from domain.stations.models import ChargingPoint, EvseId
 from tests import factories
-from tests.gql.test_stations import access_denied, as_user, outsiders, snapshot
+from tests.gql.stations_support import access_denied, as_user, outsiders, snapshot
 
 ERRORS = "errors { code field message }"
 GENERATE = (

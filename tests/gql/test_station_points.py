@@ -9,7 +9,7 @@ import pytest
 
 from domain.stations.models import ChargingPoint, Socket
 from tests import factories
-from tests.gql.test_stations import access_denied, outsiders, snapshot
+from tests.gql.stations_support import access_denied, outsiders, snapshot
 from tests.gqlclient import GraphQLClient
 
 ERRORS = "errors { code field message }"
