@@ -11,6 +11,7 @@ from enum import StrEnum
 from domain import db
 from domain.errors import DomainError
 from domain.organisations.models import Organisation
+from domain.scope import organisation_rows
 from domain.stations.models import ChargingStation, StationState
 from domain.stations.service import record_discovered, verify_station_password
 
@@ -40,7 +41,8 @@ async def admit(*, organisation_slug: str, identifier: str, password: str | None
     if org is None:
         return Admitted(Admission.NOT_FOUND)
     station = (
-        await ChargingStation.filter(organisation_id=org.id, identifier=identifier)
+        await organisation_rows(ChargingStation, org.id)
+        .filter(identifier=identifier)
         .exclude(state=StationState.ORPHAN)
         .first()
     )
