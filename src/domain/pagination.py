@@ -8,7 +8,7 @@ from typing import Generic, TypeVar
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from domain.errors import DomainError, ErrorCode
+from domain.errors import LIMIT_RANGE, OFFSET_NEGATIVE
 
 T = TypeVar("T", bound=Model)
 
@@ -30,11 +30,9 @@ class PageRequest:
 
     def check(self) -> PageRequest:
         if self.offset < 0:
-            raise DomainError(ErrorCode.INVALID_INPUT, "Offset cannot be negative.", "offset")
+            raise OFFSET_NEGATIVE.error("offset")
         if not 1 <= self.limit <= MAX_PAGE_SIZE:
-            raise DomainError(
-                ErrorCode.INVALID_INPUT, f"Limit must be between 1 and {MAX_PAGE_SIZE}.", "limit"
-            )
+            raise LIMIT_RANGE.error("limit", max_page_size=MAX_PAGE_SIZE)
         return self
 
 

@@ -21,6 +21,11 @@ class Principal(Protocol):
         """Materialised path of the base group; everything below it is in scope."""
         ...
 
+    @property
+    def at_root(self) -> bool:
+        """Based at the organisation's root group (whose path is "/<root id>/")."""
+        ...
+
     def may(self, action: str) -> bool:
         """Whether the principal's role allows `action` (decided by tenancy's Casbin policy)."""
         ...

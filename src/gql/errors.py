@@ -10,7 +10,7 @@ import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from domain.errors import DomainError
+from domain.errors import ACCESS_DENIED, NOT_AUTHENTICATED, SYSTEM_ERROR, DomainError
 from domain.errors import ErrorCode as DomainErrorCode
 
 log = logging.getLogger("evcms.graphql")
@@ -43,14 +43,14 @@ class NotAuthenticated(ClientError):
     code = "UNAUTHENTICATED"
 
     def __init__(self) -> None:
-        super().__init__("Not authenticated. Log in first.")
+        super().__init__(NOT_AUTHENTICATED)
 
 
 class Forbidden(ClientError):
     code = "FORBIDDEN"
 
     def __init__(self) -> None:
-        super().__init__("Access denied.")
+        super().__init__(ACCESS_DENIED)
 
 
 class InvalidArgument(ClientError):
@@ -93,10 +93,7 @@ def new_reference() -> str:
 
 
 def unexpected_message(ref: str) -> str:
-    return (
-        f"Error #{ref} encountered. If this error persists, "
-        "please consult user manual for further actions."
-    )
+    return SYSTEM_ERROR.format(reference=ref)
 
 
 def unexpected_extensions(ref: str) -> dict[str, str]:

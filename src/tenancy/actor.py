@@ -32,6 +32,11 @@ class Actor:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def at_root(self) -> bool:
+        """Based at the organisation's root group: a root path is "/<root id>/"."""
+        return self.base_path.count("/") == 2
+
     def may(self, action: str) -> bool:
         return self.is_authenticated and allowed(self.role, action)
 

@@ -12,9 +12,6 @@ from domain.errors import (
     OPERATOR_NOT_FOUND,
     THROTTLED,
     WRONG_CREDENTIALS,
-    DomainError,
-    ErrorCode,
-    NotFound,
 )
 from domain.operators import service as operators
 from domain.operators.models import Operator, OperatorSession, OperatorStatus
@@ -47,13 +44,13 @@ async def login(*, username: str, password: str, redis: Redis, policy: LoginPoli
     if not await throttle.reserve(
         redis, username, max_attempts=policy.max_failures, window_seconds=window
     ):
-        raise DomainError(ErrorCode.THROTTLED, THROTTLED, "username")
+        raise THROTTLED.error("username")
     operator = await Operator.get_or_none(username__iexact=username)
     if not await verify_password_off_loop(operator.password_hash if operator else None, password):
-        raise DomainError(ErrorCode.WRONG_CREDENTIALS, WRONG_CREDENTIALS)
+        raise WRONG_CREDENTIALS.error()
     assert operator is not None
     if operator.status != OperatorStatus.ACTIVE:  # still counted: it confirms the password
-        raise DomainError(ErrorCode.OPERATOR_INACTIVE, OPERATOR_INACTIVE)
+        raise OPERATOR_INACTIVE.error()
     await throttle.clear(redis, username)
     token, digest = new_token()
     expires_at = datetime.now(UTC) + min(policy.session_ttl, MAX_SESSION)
@@ -65,7 +62,7 @@ async def unlock_login(*, principal: Principal, operator_id: str, redis: Redis) 
     """Lift the throttle on an operator's username (another's wrong passwords locked it)."""
     operator = await operators.get(principal=principal, operator_id=operator_id)
     if operator is None:
-        raise NotFound(OPERATOR_NOT_FOUND, "id")
+        raise OPERATOR_NOT_FOUND.error("id")
     await throttle.clear(redis, operator.username)
     return operator
 

@@ -7,27 +7,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.expressions import Q, Subquery
-from tortoise.queryset import QuerySet
+from tortoise.expressions import Q
 
+from domain import rows
 from domain.charging.models import ChargingSession, MeterSample, SessionState
-from domain.errors import DomainError, ErrorCode
+from domain.errors import SESSION_SEARCH_TOO_LONG
 from domain.pagination import Page, PageRequest, paginate
 from domain.principal import Principal
-from domain.scope import parse_id, visible_stations
+from domain.scope import parse_id, visible_sessions
 
 SEARCH_MAX = 100
-
-
-def visible_sessions(principal: Principal) -> QuerySet[ChargingSession]:
-    """Sessions at the stations the principal sees (the one blessed scope for sessions); at
-    the root group, every session of the organisation, deleted stations' included."""
-    if principal.base_path.count("/") == 2:
-        return ChargingSession.filter(organisation_id=principal.organisation_id)
-    return ChargingSession.filter(
-        organisation_id=principal.organisation_id,
-        station_id__in=Subquery(visible_stations(principal).values("id")),
-    )
 
 
 @dataclass(frozen=True)
@@ -55,7 +44,7 @@ async def list_sessions(
     if filter.search and filter.search.strip():
         text = filter.search.strip()
         if len(text) > SEARCH_MAX:
-            raise DomainError(ErrorCode.TOO_LONG, "Search is too long.", "search")
+            raise SESSION_SEARCH_TOO_LONG.error("search")
         match = Q(token_uid__icontains=text)
         if text.isdigit() and len(text) < 19:
             match |= Q(transaction_id=int(text))
@@ -64,8 +53,7 @@ async def list_sessions(
 
 
 async def get(*, principal: Principal, session_id: str) -> ChargingSession | None:
-    sid = parse_id(session_id)
-    return None if sid is None else await visible_sessions(principal).get_or_none(id=sid)
+    return await rows.find(visible_sessions(principal), session_id)
 
 
 async def samples(

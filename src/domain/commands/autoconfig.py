@@ -36,18 +36,26 @@ from domain.commands.models import (
 )
 from domain.commands.service import EXECUTION_FAILED, OFFLINE, Outcome, station_in_scope
 from domain.db import advisory_lock
-from domain.errors import ACCESS_DENIED, DomainError, ErrorCode, NotFound
+from domain.errors import (
+    ACCESS_DENIED,
+    ALREADY_RUNNING,
+    KEY_LISTED_TWICE,
+    NO_PROFILE,
+    NOT_SENT_INTERRUPTED,
+    NOT_SENT_OFFLINE,
+    PROFILE_TOO_LONG,
+    DomainError,
+    ErrorCode,
+    NotFound,
+)
+from domain.errors import KEY_NOT_APPLIED_YET as NOT_APPLIED
 from domain.principal import Principal
+from domain.scope import organisation_rows
 from domain.stations.models import ChargingStation
 
 MAX_KEYS = 200
 RUN_LEASE = timedelta(minutes=2)
 DETAIL_MAX = 200
-ALREADY_RUNNING = "Auto configuration is already running on this charging station."
-NO_PROFILE = "The organisation has no auto configuration profile."
-NOT_SENT_OFFLINE = "Not sent: the charging station went offline."
-NOT_SENT_INTERRUPTED = "Not sent: the run was interrupted."
-NOT_APPLIED = "Not applied yet."
 DONE = frozenset({ApplicationStatus.APPLIED, ApplicationStatus.REBOOT_REQUIRED})
 
 
@@ -98,7 +106,7 @@ def _invalid(message: str, field: str) -> DomainError:
 
 def _clean(entries: Sequence[Requirement]) -> list[Requirement]:
     if len(entries) > MAX_KEYS:
-        raise _invalid(f"A profile has at most {MAX_KEYS} keys.", "entries")
+        raise _invalid(PROFILE_TOO_LONG.format(max_keys=MAX_KEYS), "entries")
     seen: set[str] = set()
     out = []
     for n, entry in enumerate(entries):
@@ -108,7 +116,7 @@ def _clean(entries: Sequence[Requirement]) -> list[Requirement]:
         if len(entry.value) > remote.VALUE_MAX:
             raise _invalid(remote.VALUE_RULE, f"entries[{n}].value")
         if key.lower() in seen:  # OCPP keys are case-insensitive (CiString)
-            message = f"Configuration key {key} is listed twice."
+            message = KEY_LISTED_TWICE.format(key=key)
             raise DomainError(ErrorCode.ALREADY_EXISTS, message, f"entries[{n}].key")
         seen.add(key.lower())
         out.append(Requirement(key, entry.value))
@@ -116,7 +124,7 @@ def _clean(entries: Sequence[Requirement]) -> list[Requirement]:
 
 
 async def _profile(organisation_id: uuid.UUID) -> list[Requirement]:
-    rows = await ConfigurationRequirement.filter(organisation_id=organisation_id).order_by("key")
+    rows = await organisation_rows(ConfigurationRequirement, organisation_id).order_by("key")
     return [Requirement(r.key, r.value) for r in rows]
 
 
@@ -128,11 +136,11 @@ async def profile(*, principal: Principal) -> list[Requirement]:
 async def set_profile(*, principal: Principal, entries: Sequence[Requirement]) -> list[Requirement]:
     """Replace the organisation's profile; only an operator based at the root group may
     (it applies to every station of the organisation). Run it in a transaction."""
-    if principal.base_path.count("/") != 2:  # "/<root id>/": based at the root group
+    if not principal.at_root:
         raise DomainError(ErrorCode.ACCESS_DENIED, ACCESS_DENIED)
     wanted = _clean(entries)
     await advisory_lock(f"autoconfig-profile:{principal.organisation_id}")
-    await ConfigurationRequirement.filter(organisation_id=principal.organisation_id).delete()
+    await organisation_rows(ConfigurationRequirement, principal.organisation_id).delete()
     await ConfigurationRequirement.bulk_create(
         [
             ConfigurationRequirement(

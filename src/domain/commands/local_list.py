@@ -11,6 +11,7 @@ from typing import Any
 
 from domain.commands.models import LocalListEntry
 from domain.pricing.decisions import AuthorizationStatus, authorize
+from domain.scope import organisation_rows
 from domain.stations.models import ChargingStation
 from domain.users.models import Token
 
@@ -49,9 +50,11 @@ class Entry:
 
 async def wanted(station: ChargingStation, at: datetime) -> dict[str, Entry]:
     """The entries the station should hold now, by idTag."""
-    uids = await Token.filter(
-        organisation_id=station.organisation_id, deleted_at=None, user__removed_at=None
-    ).values_list("uid", flat=True)
+    uids = (
+        await organisation_rows(Token, station.organisation_id)
+        .filter(deleted_at=None, user__removed_at=None)
+        .values_list("uid", flat=True)
+    )
     entries: dict[str, Entry] = {}
     for uid in sorted(str(u) for u in uids):
         if len(uid) > ID_TAG_MAX:  # cannot be an OCPP 1.6 idTag

@@ -23,16 +23,29 @@ from domain.commands.service import (
     run,
     station_in_scope,
 )
-from domain.errors import DomainError, ErrorCode, NotFound
+from domain.errors import (
+    AMPS_NOT_A_NUMBER,
+    AMPS_RANGE,
+    CONNECTOR_RANGE,
+    KEY_RULE,
+    LIST_TOO_LONG,
+    LOCATION_RULE,
+    POINT_NOT_FOUND,
+    RETRIES_RANGE,
+    RETRY_INTERVAL_RANGE,
+    SESSION_ENDED,
+    SESSION_NOT_FOUND,
+    STOP_BEFORE_START,
+    VALUE_RULE,
+    DomainError,
+    ErrorCode,
+    NotFound,
+)
 from domain.principal import Principal
 from domain.scope import parse_id, visible_stations
 from domain.stations.models import ChargingPoint, ChargingStation
 from domain.users.tokens import TOKEN_NOT_FOUND, visible_tokens
 
-SESSION_NOT_FOUND = "Charging session does not exist."
-POINT_NOT_FOUND = "Charging point does not exist."
-KEY_RULE = "Configuration key must be 1 to 50 characters."
-VALUE_RULE = "Configuration value must be at most 500 characters."
 KEY_MAX, VALUE_MAX = 50, 500  # OCPP 1.6 CiString50 and CiString500
 MAX_PROFILE_ID = 1  # the one ChargePointMaxProfile evcms keeps on a station
 URL_SCHEMES = frozenset({"http", "https", "ftp", "ftps", "sftp"})
@@ -70,7 +83,7 @@ async def _connector(
     if number is None or (zero and number == 0):
         return sid
     if number < 1 or number > 100:
-        raise _invalid("Connector must be between 1 and 100.", field)
+        raise _invalid(CONNECTOR_RANGE, field)
     numbers = await ChargingPoint.filter(station_id=sid).values_list("number", flat=True)
     if numbers and number not in numbers:
         raise NotFound(POINT_NOT_FOUND, field)
@@ -188,7 +201,7 @@ async def remote_stop(
     if session is None:
         raise NotFound(SESSION_NOT_FOUND, field_name)
     if session.state != SessionState.ACTIVE:
-        raise DomainError(ErrorCode.INVALID_STATE, "The charging session has ended.", field_name)
+        raise DomainError(ErrorCode.INVALID_STATE, SESSION_ENDED, field_name)
     t = Target(principal, str(session.station_id), dispatch)
     return await _run(t, "RemoteStopTransaction", {"transactionId": int(session.transaction_id)})
 
@@ -197,7 +210,7 @@ def _location(url: str, field: str = "location") -> str:
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme.lower() not in URL_SCHEMES or not parts.netloc or len(url) > 512:
-        raise _invalid("Location must be an http(s), ftp(s) or sftp URL.", field)
+        raise _invalid(LOCATION_RULE, field)
     return url
 
 
@@ -205,11 +218,11 @@ def _retries(retries: int | None, interval: int | None) -> dict[str, int]:
     out = {}
     if retries is not None:
         if not 0 <= retries <= 100:
-            raise _invalid("Retries must be between 0 and 100.", "retries")
+            raise _invalid(RETRIES_RANGE, "retries")
         out["retries"] = retries
     if interval is not None:
         if not 0 <= interval <= 86_400:
-            raise _invalid("Retry interval must be between 0 and 86400 seconds.", "retryInterval")
+            raise _invalid(RETRY_INTERVAL_RANGE, "retryInterval")
         out["retryInterval"] = interval
     return out
 
@@ -237,7 +250,7 @@ async def get_diagnostics(
     stop: datetime | None = None,
 ) -> Outcome:
     if start and stop and stop < start:
-        raise _invalid("Stop time must not be before start time.", "stopTime")
+        raise _invalid(STOP_BEFORE_START, "stopTime")
     payload: dict[str, Any] = {"location": _location(location)}
     payload.update(_retries(retries, retry_interval))
     if start:
@@ -251,9 +264,9 @@ def _amps(value: Decimal) -> float:
     try:
         amps = Decimal(value)
     except (InvalidOperation, TypeError):
-        raise _invalid("Maximum current must be a number of amperes.", "amps") from None
+        raise _invalid(AMPS_NOT_A_NUMBER, "amps") from None
     if not amps.is_finite() or amps <= 0 or amps > 1000 or amps != round(amps, 1):
-        raise _invalid("Maximum current must be 0.1 to 1000 A in steps of 0.1 A.", "amps")
+        raise _invalid(AMPS_RANGE, "amps")
     return float(amps)
 
 
@@ -311,7 +324,7 @@ async def _check_list_length(station_id: uuid.UUID, length: int) -> None:
     ).values_list("value", flat=True)
     limit = str(known[0]) if known else ""
     if limit.isdigit() and length > int(limit):
-        message = f"The list has {length} entries; the station takes at most {limit}."
+        message = LIST_TOO_LONG.format(length=length, limit=limit)
         raise DomainError(ErrorCode.INVALID_STATE, message, "stationId")
 
 

@@ -21,7 +21,18 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from domain.commands.models import CommandState, ConfigurationKey, RemoteCommand
-from domain.errors import DomainError, ErrorCode, NotFound
+from domain.errors import (
+    CONFIGURATION_ERROR,
+    EXECUTION_FAILED,
+    OFFLINE,
+    REJECTED_WITH_STATUS,
+    TIMED_OUT,
+    DomainError,
+    ErrorCode,
+    NotFound,
+)
+from domain.errors import DISCONNECTED as DISCONNECTED  # for ocpp_ws
+from domain.errors import NODE_LOST as NODE_LOST  # for ocpp_ws
 from domain.history.models import RecordOutcome
 from domain.history.service import SYSTEM_ACTOR, record
 from domain.operators.models import Operator
@@ -29,14 +40,6 @@ from domain.pagination import Page, PageRequest, paginate
 from domain.principal import Principal
 from domain.scope import parse_id, visible_stations
 from domain.stations.service import STATION_NOT_FOUND
-
-OFFLINE = "Charging station is offline."
-EXECUTION_FAILED = "Remote command execution failed."  # seed 003
-CONFIGURATION_ERROR = "Charging point configuration error."  # seed 003
-TIMED_OUT = "Charging station did not answer in time."
-REJECTED = "Charging station refused the command."
-DISCONNECTED = "Station disconnected before answering."
-NODE_LOST = "The server node holding the station's connection stopped"
 
 # Answers meaning the station will do it (1.6 statuses; 2.0.1 uses the same words).
 ACCEPTING = frozenset({"Accepted", "Unlocked", "Scheduled", "RebootRequired"})
@@ -115,7 +118,9 @@ def _user_error(command: RemoteCommand, reply: Reply) -> DomainError | None:
     if command.action == "ChangeConfiguration":
         return DomainError(ErrorCode.COMMAND_REJECTED, CONFIGURATION_ERROR, "key")
     status = reply.payload.get("status")
-    return DomainError(ErrorCode.COMMAND_REJECTED, f"{REJECTED[:-1]} ({status}).", "stationId")
+    return DomainError(
+        ErrorCode.COMMAND_REJECTED, REJECTED_WITH_STATUS.format(status=status), "stationId"
+    )
 
 
 async def _username(principal: Principal) -> str:

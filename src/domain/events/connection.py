@@ -12,6 +12,7 @@ from domain import db
 from domain.errors import DomainError
 from domain.organisations.models import Organisation
 from domain.organisations.service import SLUG_RE
+from domain.scope import organisation_rows
 from domain.stations.models import ChargingStation, StationState
 from domain.stations.service import IDENTIFIER_RE, record_discovered, verify_station_password
 
@@ -49,7 +50,8 @@ async def admit(*, organisation_slug: str, identifier: str, password: str | None
     if org is None:
         return Admitted(Admission.NOT_FOUND)
     station = (
-        await ChargingStation.filter(organisation_id=org.id, identifier=identifier)
+        await organisation_rows(ChargingStation, org.id)
+        .filter(identifier=identifier)
         .exclude(state=StationState.ORPHAN)
         .first()
     )

@@ -14,9 +14,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise.expressions import Q
 
-from domain.errors import DomainError, ErrorCode, NotFound
+from domain import rows
+from domain.errors import (
+    DAY_RANGE,
+    SEARCH_TOO_LONG,
+    UNKNOWN_ERROR_CODE,
+    UNKNOWN_STATUS,
+    DomainError,
+    ErrorCode,
+    NotFound,
+)
 from domain.events.models import PointStatus, StationEvent
-from domain.pagination import Page, PageRequest, paginate
+from domain.pagination import Page, PageRequest
 from domain.principal import Principal
 from domain.scope import parse_id, visible_stations
 from domain.stations.service import STATION_NOT_FOUND
@@ -39,12 +48,8 @@ STATUSES = (
     "Uploaded", "UploadFailed", "Uploading",
 )  # fmt: skip
 
-UNKNOWN_ERROR_CODE = "Unknown OCPP error type."
-UNKNOWN_STATUS = "Unknown OCPP status."
 FIRST_YEAR, LAST_YEAR = 1970, 9998
-DAY_RANGE = f"Give a day between the years {FIRST_YEAR} and {LAST_YEAR}."
 SEARCH_MAX = 100
-SEARCH_TOO_LONG = f"Search is longer than {SEARCH_MAX} characters."
 
 
 class EventSort(Enum):
@@ -105,9 +110,9 @@ def _check(filter: EventFilter, page: PageRequest) -> tuple[str | None, str | No
     status = _choice(filter.status, STATUSES, UNKNOWN_STATUS, "status")
     search = (filter.search or "").strip()
     if len(search) > SEARCH_MAX:
-        raise DomainError(ErrorCode.TOO_LONG, SEARCH_TOO_LONG, "search")
+        raise SEARCH_TOO_LONG.error("search", max_length=SEARCH_MAX)
     if filter.day is not None and not FIRST_YEAR <= filter.day.year <= LAST_YEAR:
-        raise DomainError(ErrorCode.INVALID_INPUT, DAY_RANGE, "day")
+        raise DAY_RANGE.error("day", first=FIRST_YEAR, last=LAST_YEAR)
     return error_code, status, search
 
 
@@ -150,11 +155,11 @@ async def station_events(
             | Q(status__icontains=search)
             | Q(error_code__icontains=search)
         )
-    sign = "-" if filter.descending else ""
-    order = [f"{sign}{filter.sort.value}"]
+    columns = [filter.sort.value]
     if filter.sort != EventSort.OCCURRED_AT:
-        order.append(f"{sign}occurred_at")
-    result = await paginate(query, page, [*order, f"{sign}received_at", "id"])
+        columns.append("occurred_at")
+    columns.append("received_at")
+    result = await rows.sorted_page(query, page, columns, descending=filter.descending)
     return EventDay(
         day=day,
         previous_day=day - timedelta(days=1),

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from domain import rows
 from domain.errors import GROUP_NOT_FOUND, NotFound
 from domain.events.models import StationEvent
 from domain.principal import Principal
@@ -189,10 +190,8 @@ async def watch(
         if sid is None or not await visible_stations(principal).filter(id=sid).exists():
             raise NotFound(STATION_NOT_FOUND, "stationId")
     if group_id is not None:
-        gid = parse_id(group_id)
-        group = None if gid is None else await visible_groups(principal).get_or_none(id=gid)
-        if group is None:
-            raise NotFound(GROUP_NOT_FOUND, "groupId")
+        query = visible_groups(principal)
+        group = await rows.require(query, group_id, message=GROUP_NOT_FOUND, field="groupId")
         prefix = group.path
     return Watch(
         organisation_id=principal.organisation_id,

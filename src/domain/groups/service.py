@@ -6,22 +6,24 @@ import uuid
 from dataclasses import dataclass
 from enum import Enum
 
-from domain import db
+from domain import db, rows
 from domain.errors import (
-    CONFLICT,
+    GROUP_HAS_STATIONS,
+    GROUP_HAS_SUBGROUPS,
+    GROUP_INTO_OWN_SUBTREE,
+    GROUP_IS_BASE,
+    GROUP_NOT_DELETABLE,
     GROUP_NOT_FOUND,
+    GROUP_NOT_MOVABLE,
     PARENT_REQUIRED,
-    DomainError,
-    ErrorCode,
-    NotFound,
     require_text,
 )
 from domain.groups.models import ChargingGroup
 from domain.operators.models import Operator
 from domain.organisations.models import Organisation
-from domain.pagination import Page, PageRequest, paginate
+from domain.pagination import Page, PageRequest
 from domain.principal import Principal
-from domain.scope import group_or_base, parse_id, visible_groups
+from domain.scope import group_or_base, visible_groups
 from domain.stations.models import ChargingStation
 
 NAME_MAX = 100
@@ -53,17 +55,7 @@ async def create_root(*, organisation: Organisation, name: str) -> ChargingGroup
 
 
 async def get(*, principal: Principal, group_id: str | uuid.UUID) -> ChargingGroup | None:
-    gid = parse_id(group_id)
-    if gid is None:
-        return None
-    return await visible_groups(principal).get_or_none(id=gid)
-
-
-async def _require(principal: Principal, group_id: str | uuid.UUID, field: str) -> ChargingGroup:
-    group = await get(principal=principal, group_id=group_id)
-    if group is None:
-        raise NotFound(GROUP_NOT_FOUND, field)
-    return group
+    return await rows.find(visible_groups(principal), group_id)
 
 
 async def list_groups(
@@ -72,9 +64,7 @@ async def list_groups(
     query = visible_groups(principal)
     if filter.search and filter.search.strip():
         query = query.filter(name__icontains=filter.search.strip())
-    field = filter.sort.value
-    order = [f"-{field}" if filter.descending else field, "id"]
-    return await paginate(query, page, order)
+    return await rows.sorted_page(query, page, filter.sort, descending=filter.descending)
 
 
 async def subtree_station_counts(group_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -99,7 +89,7 @@ async def subtree_station_counts(group_ids: list[uuid.UUID]) -> dict[uuid.UUID, 
 async def create(*, principal: Principal, name: str, parent_id: str | None = None) -> ChargingGroup:
     name = require_text(name, "name", max_length=NAME_MAX, label="Name")
     if parent_id is None and not principal.is_admin:
-        raise DomainError(ErrorCode.REQUIRED, PARENT_REQUIRED, "parentId")
+        raise PARENT_REQUIRED.error("parentId")
     parent = await group_or_base(principal, parent_id, "parentId")
     group_id = uuid.uuid4()
     return await ChargingGroup.create(
@@ -111,11 +101,6 @@ async def create(*, principal: Principal, name: str, parent_id: str | None = Non
     )
 
 
-def _check_version(group: ChargingGroup, version: int | None) -> None:
-    if version is not None and version != group.version:
-        raise DomainError(ErrorCode.CONFLICT, CONFLICT, "version")
-
-
 async def update(
     *,
     principal: Principal,
@@ -125,33 +110,29 @@ async def update(
     version: int | None = None,
 ) -> ChargingGroup:
     """Rename and/or move a group (with its whole subtree) under another group."""
-    found = await _require(principal, group_id, "id")
-    group = await ChargingGroup.select_for_update().get(id=found.id)
-    _check_version(group, version)
+    group = await rows.lock(
+        visible_groups(principal), group_id, message=GROUP_NOT_FOUND, field="id"
+    )
+    rows.check_version(group, version)
     if name is not None:
         group.name = require_text(name, "name", max_length=NAME_MAX, label="Name")
     if parent_id is not None:
         # Resolve the parent first, so an out-of-scope parent answers like a missing one
         # even when it is the current parent.
-        parent = await _require(principal, parent_id, "parentId")
+        parent = await rows.require(
+            visible_groups(principal), parent_id, message=GROUP_NOT_FOUND, field="parentId"
+        )
         if parent.id != group.parent_id:
             await _move(principal, group, parent)
-    group.version += 1
-    await group.save()
+    await rows.bump(group)
     return group
 
 
 async def _move(principal: Principal, group: ChargingGroup, parent: ChargingGroup) -> None:
     if group.is_root or group.path == principal.base_path:
-        raise DomainError(
-            ErrorCode.INVALID_MOVE,
-            "The root group or your own base group cannot be moved.",
-            "parentId",
-        )
+        raise GROUP_NOT_MOVABLE.error("parentId")
     if parent.path.startswith(group.path):
-        raise DomainError(
-            ErrorCode.INVALID_MOVE, "A group cannot be moved into its own subtree.", "parentId"
-        )
+        raise GROUP_INTO_OWN_SUBTREE.error("parentId")
     old_path, new_path = group.path, child_path(parent.path, group.id)
     # Rewrite the prefix of the whole subtree in one statement.
     await db.execute(
@@ -170,25 +151,18 @@ async def _move(principal: Principal, group: ChargingGroup, parent: ChargingGrou
 
 
 async def delete(*, principal: Principal, group_id: str, version: int | None = None) -> None:
-    found = await _require(principal, group_id, "id")
-    group = await ChargingGroup.select_for_update().get(id=found.id)
-    _check_version(group, version)
+    group = await rows.lock(
+        visible_groups(principal), group_id, message=GROUP_NOT_FOUND, field="id"
+    )
+    rows.check_version(group, version)
     if group.is_root or group.path == principal.base_path:
-        raise DomainError(
-            ErrorCode.INVALID_STATE,
-            "The root group or your own base group cannot be deleted.",
-            "id",
-        )
+        raise GROUP_NOT_DELETABLE.error("id")
     if await ChargingGroup.filter(parent_id=group.id).exists():
-        raise DomainError(
-            ErrorCode.NOT_EMPTY,
-            "The group has subgroups. Move them under some other group first.",
-            "id",
-        )
+        raise GROUP_HAS_SUBGROUPS.error("id")
     if await ChargingStation.filter(group_id=group.id).exists():
-        raise DomainError(ErrorCode.NOT_EMPTY, "The group has charging stations.", "id")
+        raise GROUP_HAS_STATIONS.error("id")
     if await Operator.filter(base_group_id=group.id).exists():
-        raise DomainError(ErrorCode.NOT_EMPTY, "The group is the base group of an operator.", "id")
+        raise GROUP_IS_BASE.error("id")
     await group.delete()
 
 

@@ -18,15 +18,10 @@ from domain.history.models import ManagementRecord, RecordOutcome
 from domain.operators.models import Operator
 from domain.pagination import Page, PageRequest, paginate
 from domain.principal import Principal
-from domain.scope import parse_id, visible_stations
+from domain.scope import parse_id, visible_records
 
 SYSTEM_ACTOR = "system"
 ACTION_MAX = 64
-
-
-def _at_root(principal: Principal) -> bool:
-    """Based at the organisation's root group (a root path is "/<id>/")."""
-    return principal.base_path.count("/") == 2
 
 
 async def _actor_name(principal: Principal, operator_username: str | None) -> str:
@@ -71,18 +66,7 @@ async def list_records(
     page: PageRequest,
 ) -> Page[ManagementRecord]:
     """The records the principal may see (see the module doc), newest first."""
-    if principal.organisation_id is None or not principal.base_path:
-        return await paginate(ManagementRecord.filter(id__in=[]), page, ["id"])
-    query = ManagementRecord.filter(organisation_id=principal.organisation_id)
-    if _at_root(principal):
-        if not principal.is_admin:
-            query = query.exclude(station_ids=[])
-    else:
-        # Every station named must be visible: the list is contained by the visible ids.
-        visible = await visible_stations(principal).values_list("id", flat=True)
-        query = query.exclude(station_ids=[]).filter(
-            station_ids__contained_by=sorted(str(sid) for sid in visible)
-        )
+    query = await visible_records(principal)
     if station_id is not None:
         sid = parse_id(station_id)
         if sid is None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from domain.mail.models import MailStatus, OutboxMessage
 from domain.pagination import Page, PageRequest, paginate
 from domain.principal import Principal
-from domain.scope import visible_groups
+from domain.scope import visible_mail
 
 
 async def compose(
@@ -27,9 +27,7 @@ async def list_messages(
     Mail carries live invitation and reset links for any operator of the organisation, so
     only an operator based at the root group, who can reach them all anyway, reads it.
     """
-    query = OutboxMessage.filter(organisation_id=principal.organisation_id)
-    if not await visible_groups(principal).filter(parent_id=None).exists():
-        query = query.filter(id__in=[])
+    query = await visible_mail(principal)
     if recipient:
         query = query.filter(recipient__iexact=recipient.strip())
     return await paginate(query, page, ["-created_at", "id"])

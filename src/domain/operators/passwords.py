@@ -10,7 +10,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from domain.errors import PASSWORD_POLICY, DomainError, ErrorCode
+from domain.errors import PASSWORD_POLICY, DomainError
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both paths cost the same.
@@ -34,7 +34,7 @@ def check_policy(password: str, *, username: str = "", field: str = "password") 
         or (username and username.lower() in password.lower())
     )
     if too_weak:
-        raise DomainError(ErrorCode.PASSWORD_POLICY, PASSWORD_POLICY, field)
+        raise PASSWORD_POLICY.error(field)
 
 
 def hash_password(password: str) -> str:

@@ -10,17 +10,21 @@ from enum import Enum
 
 from tortoise.expressions import Q
 
+from domain import rows
 from domain.errors import (
     ACCESS_DENIED,
-    CONFLICT,
     EMAIL_PROBLEM,
     INVALID_TOKEN,
+    NOT_YOURSELF,
     OPERATOR_NOT_FOUND,
+    REMINDER_ONLY_INVITED,
+    RESET_ONLY_ACTIVE,
+    STATUS_ONLY_ACCEPTED,
+    TEXT_TOO_LONG,
     USERNAME_EXISTS,
+    USERNAME_RULE,
     WRONG_CREDENTIALS,
     DomainError,
-    ErrorCode,
-    NotFound,
     require_text,
 )
 from domain.groups.models import ChargingGroup
@@ -42,9 +46,9 @@ from domain.operators.passwords import (
     token_hash,
     verify_password_off_loop,
 )
-from domain.pagination import Page, PageRequest, paginate
+from domain.pagination import Page, PageRequest
 from domain.principal import Principal
-from domain.scope import group_or_base, parse_id, visible_operators
+from domain.scope import group_or_base, visible_operators
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{2,64}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -83,39 +87,30 @@ class OperatorChanges:
 def clean_email(email: str, field: str = "email") -> str:
     email = email.strip()
     if len(email) > 254 or not EMAIL_RE.match(email):
-        raise DomainError(ErrorCode.INVALID_EMAIL, EMAIL_PROBLEM, field)
+        raise EMAIL_PROBLEM.error(field)
     return email
 
 
 def _name(value: str, field: str, label: str) -> str:
     value = value.strip()
     if len(value) > 100:
-        raise DomainError(ErrorCode.TOO_LONG, f"{label} is longer than 100 characters.", field)
+        raise TEXT_TOO_LONG.error(field, label=label, max_length=100)
     return value
 
 
 async def get(*, principal: Principal, operator_id: str | uuid.UUID) -> Operator | None:
-    oid = parse_id(operator_id)
-    if oid is None:
-        return None
-    return await visible_operators(principal).get_or_none(id=oid)
+    return await rows.find(visible_operators(principal), operator_id)
 
 
 async def _require(principal: Principal, operator_id: str | uuid.UUID) -> Operator:
-    found = await get(principal=principal, operator_id=operator_id)
-    if found is None:
-        raise NotFound(OPERATOR_NOT_FOUND, "id")
-    return await Operator.select_for_update().get(id=found.id)
-
-
-def _check_version(operator: Operator, version: int | None) -> None:
-    if version is not None and version != operator.version:
-        raise DomainError(ErrorCode.CONFLICT, CONFLICT, "version")
+    """The visible operator, locked for an update."""
+    query = visible_operators(principal)
+    return await rows.lock(query, operator_id, message=OPERATOR_NOT_FOUND, field="id")
 
 
 def _not_self(principal: Principal, operator: Operator, what: str) -> None:
     if operator.id == principal.operator_id:
-        raise DomainError(ErrorCode.INVALID_STATE, f"You cannot {what} yourself.", "id")
+        raise NOT_YOURSELF.error("id", what=what)
 
 
 async def list_operators(
@@ -134,8 +129,7 @@ async def list_operators(
         query = query.filter(status=filter.status)
     if filter.role is not None:
         query = query.filter(role=filter.role)
-    field = filter.sort.value
-    return await paginate(query, page, [f"-{field}" if filter.descending else field, "id"])
+    return await rows.sorted_page(query, page, filter.sort, descending=filter.descending)
 
 
 async def _issue_link(operator: Operator, purpose: LinkPurpose, link_base: str) -> OutboxMessage:
@@ -170,15 +164,11 @@ async def invite(
 ) -> tuple[Operator, OutboxMessage]:
     username = require_text(username, "username", max_length=64, label="Username")
     if not USERNAME_RE.match(username):
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            "Username may contain only letters, digits and . _ - @ +, 2 to 64 characters.",
-            "username",
-        )
+        raise USERNAME_RULE.error("username")
     email = clean_email(email)
     base = await group_or_base(principal, base_group_id, "baseGroupId")
     if await Operator.filter(username__iexact=username).exists():
-        raise DomainError(ErrorCode.ALREADY_EXISTS, USERNAME_EXISTS, "username")
+        raise USERNAME_EXISTS.error("username")
     operator = await Operator.create(
         organisation_id=principal.organisation_id,
         base_group=base,
@@ -199,11 +189,7 @@ async def resend_invitation(
     """A reminder; only while the operator has not activated the account."""
     operator = await _require(principal, operator_id)
     if operator.status != OperatorStatus.INVITED:
-        raise DomainError(
-            ErrorCode.INVALID_STATE,
-            "A reminder can be sent only while the operator has not activated the account.",
-            "id",
-        )
+        raise REMINDER_ONLY_INVITED.error("id")
     return await _issue_link(operator, LinkPurpose.INVITATION, link_base)
 
 
@@ -214,7 +200,7 @@ async def _consume_link(token: str, purpose: LinkPurpose) -> Operator:
         .first()
     )
     if link is None or link.expires_at <= datetime.now(UTC):
-        raise DomainError(ErrorCode.INVALID_TOKEN, INVALID_TOKEN, "token")
+        raise INVALID_TOKEN.error("token")
     link.used_at = datetime.now(UTC)
     await link.save(update_fields=["used_at"])
     return await Operator.select_for_update().get(id=link.operator_id)
@@ -224,12 +210,11 @@ async def accept_invitation(*, token: str, password: str) -> Operator:
     """The invited operator sets a password and becomes active."""
     operator = await _consume_link(token, LinkPurpose.INVITATION)
     if operator.status != OperatorStatus.INVITED:
-        raise DomainError(ErrorCode.INVALID_TOKEN, INVALID_TOKEN, "token")
+        raise INVALID_TOKEN.error("token")
     check_policy(password, username=operator.username)
     operator.password_hash = await hash_password_off_loop(password)
     operator.status = OperatorStatus.ACTIVE
-    operator.version += 1
-    await operator.save()
+    await rows.bump(operator)
     return operator
 
 
@@ -238,8 +223,8 @@ async def update(*, principal: Principal, operator_id: str, changes: OperatorCha
     operator = await _require(principal, operator_id)
     may_edit_others = principal.may("operator.update")
     if operator.id != principal.operator_id and not may_edit_others:
-        raise DomainError(ErrorCode.ACCESS_DENIED, ACCESS_DENIED, "id")
-    _check_version(operator, changes.version)
+        raise ACCESS_DENIED.error("id")
+    rows.check_version(operator, changes.version)
     if changes.email is not None:
         operator.email = clean_email(changes.email)
     if changes.first_name is not None:
@@ -248,10 +233,9 @@ async def update(*, principal: Principal, operator_id: str, changes: OperatorCha
         operator.last_name = _name(changes.last_name, "lastName", "Last name")
     if changes.base_group_id is not None:
         if not may_edit_others or operator.id == principal.operator_id:
-            raise DomainError(ErrorCode.ACCESS_DENIED, ACCESS_DENIED, "baseGroupId")
+            raise ACCESS_DENIED.error("baseGroupId")
         operator.base_group = await group_or_base(principal, changes.base_group_id, "baseGroupId")
-    operator.version += 1
-    await operator.save()
+    await rows.bump(operator)
     return operator
 
 
@@ -259,17 +243,12 @@ async def set_status(
     *, principal: Principal, operator_id: str, status: OperatorStatus, version: int | None = None
 ) -> Operator:
     operator = await _require(principal, operator_id)
-    _check_version(operator, version)
+    rows.check_version(operator, version)
     _not_self(principal, operator, "change the status of")
     if status == OperatorStatus.INVITED or operator.password_hash is None:
-        raise DomainError(
-            ErrorCode.INVALID_STATE,
-            "Only an operator who has accepted the invitation can be set active or inactive.",
-            "status",
-        )
+        raise STATUS_ONLY_ACCEPTED.error("status")
     operator.status = status
-    operator.version += 1
-    await operator.save()
+    await rows.bump(operator)
     if status == OperatorStatus.INACTIVE:
         await _revoke_sessions(operator)
     return operator
@@ -279,11 +258,10 @@ async def set_role(
     *, principal: Principal, operator_id: str, role: OperatorRole, version: int | None = None
 ) -> Operator:
     operator = await _require(principal, operator_id)
-    _check_version(operator, version)
+    rows.check_version(operator, version)
     _not_self(principal, operator, "change the permission level of")
     operator.role = role
-    operator.version += 1
-    await operator.save()
+    await rows.bump(operator)
     return operator
 
 
@@ -293,9 +271,7 @@ async def send_password_reset(
     """An admin sends an operator a link to set a new password."""
     operator = await _require(principal, operator_id)
     if operator.status != OperatorStatus.ACTIVE:
-        raise DomainError(
-            ErrorCode.INVALID_STATE, "Only an active operator can reset the password.", "id"
-        )
+        raise RESET_ONLY_ACTIVE.error("id")
     return await _issue_link(operator, LinkPurpose.PASSWORD_RESET, link_base)
 
 
@@ -312,11 +288,10 @@ async def request_password_reset(*, email: str, link_base: str) -> list[OutboxMe
 async def reset_password(*, token: str, password: str) -> Operator:
     operator = await _consume_link(token, LinkPurpose.PASSWORD_RESET)
     if operator.status != OperatorStatus.ACTIVE:
-        raise DomainError(ErrorCode.INVALID_TOKEN, INVALID_TOKEN, "token")
+        raise INVALID_TOKEN.error("token")
     check_policy(password, username=operator.username)
     operator.password_hash = await hash_password_off_loop(password)
-    operator.version += 1
-    await operator.save()
+    await rows.bump(operator)
     await _revoke_sessions(operator)
     return operator
 
@@ -345,7 +320,7 @@ async def create_active(
 ) -> Operator:
     """An operator who can log in at once (bootstrap and the embedded demo)."""
     if await Operator.filter(username__iexact=username).exists():
-        raise DomainError(ErrorCode.ALREADY_EXISTS, USERNAME_EXISTS, "username")
+        raise USERNAME_EXISTS.error("username")
     check_policy(password, username=username)
     return await Operator.create(
         organisation_id=organisation_id,
@@ -368,10 +343,9 @@ async def change_password(
     """The signed-in operator changes their own password; their other sessions end."""
     operator = await Operator.select_for_update().get(id=principal.operator_id)
     if not await verify_password_off_loop(operator.password_hash, current_password):
-        raise DomainError(ErrorCode.WRONG_CREDENTIALS, WRONG_CREDENTIALS, "currentPassword")
+        raise WRONG_CREDENTIALS.error("currentPassword")
     check_policy(new_password, username=operator.username, field="newPassword")
     operator.password_hash = await hash_password_off_loop(new_password)
-    operator.version += 1
-    await operator.save()
+    await rows.bump(operator)
     await _revoke_sessions(operator, except_id=keep_session_id)
     return operator

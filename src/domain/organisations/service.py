@@ -6,13 +6,15 @@ import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from domain import rows
 from domain.errors import (
     ACCESS_DENIED,
     OPERATOR_NOT_FOUND,
+    SLUG_EXISTS,
+    SLUG_RULE,
+    UNKNOWN_TIME_ZONE,
     USERNAME_EXISTS,
-    DomainError,
-    ErrorCode,
-    NotFound,
+    USERNAME_RULE,
     require_text,
 )
 from domain.groups import service as groups
@@ -25,13 +27,12 @@ from domain.principal import Principal
 
 NAME_MAX = 100
 SLUG_RE = re.compile(r"^[a-z0-9-]{1,50}$")
-SLUG_RULE = "Slug may contain only lower-case letters, digits and dashes, 1 to 50 characters."
 
 
 def clean_slug(slug: str) -> str:
     slug = slug.strip()
     if not SLUG_RE.fullmatch(slug):
-        raise DomainError(ErrorCode.INVALID_INPUT, SLUG_RULE, "slug")
+        raise SLUG_RULE.error("slug")
     return slug
 
 
@@ -47,19 +48,13 @@ async def bootstrap(
     slug = clean_slug(slug)
     username = username.strip()
     if not operators.USERNAME_RE.match(username):
-        raise DomainError(
-            ErrorCode.INVALID_INPUT,
-            "Username may contain only letters, digits and . _ - @ +, 2 to 64 characters.",
-            "username",
-        )
+        raise USERNAME_RULE.error("username")
     email = operators.clean_email(email)
     check_policy(password, username=username)
     if await Organisation.filter(slug=slug).exists():
-        raise DomainError(
-            ErrorCode.ALREADY_EXISTS, f"An organisation with slug {slug!r} already exists.", "slug"
-        )
+        raise SLUG_EXISTS.error("slug", slug=slug)
     if await Operator.filter(username__iexact=username).exists():
-        raise DomainError(ErrorCode.ALREADY_EXISTS, USERNAME_EXISTS, "username")
+        raise USERNAME_EXISTS.error("username")
     organisation = await Organisation.create(name=name, slug=slug)
     root = await groups.create_root(organisation=organisation, name=name)
     admin = await operators.create_active(
@@ -78,11 +73,10 @@ async def set_operator_password(*, username: str, password: str) -> Operator:
     sessions. The operator's status and role are unchanged."""
     operator = await Operator.select_for_update().get_or_none(username__iexact=username.strip())
     if operator is None:
-        raise NotFound(OPERATOR_NOT_FOUND, "username")
+        raise OPERATOR_NOT_FOUND.error("username")
     check_policy(password, username=operator.username)
     operator.password_hash = await hash_password_off_loop(password)
-    operator.version += 1
-    await operator.save()
+    await rows.bump(operator)
     await OperatorSession.filter(operator_id=operator.id, revoked_at=None).update(
         revoked_at=datetime.now(UTC)
     )
@@ -99,7 +93,7 @@ def _time_zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise DomainError(ErrorCode.INVALID_INPUT, "Unknown time zone.", "timezone") from None
+        raise UNKNOWN_TIME_ZONE.error("timezone") from None
     return name
 
 
@@ -112,8 +106,8 @@ async def update(
 ) -> Organisation:
     """Organisation-wide settings; only an operator based at the root group may change
     them (they reach beyond any subtree). None leaves a setting as it is."""
-    if principal.base_path.count("/") != 2:
-        raise DomainError(ErrorCode.ACCESS_DENIED, ACCESS_DENIED)
+    if not principal.at_root:
+        raise ACCESS_DENIED.error()
     organisation = await Organisation.select_for_update().get(id=principal.organisation_id)
     if name is not None:
         organisation.name = require_text(name, "name", max_length=NAME_MAX, label="Name")

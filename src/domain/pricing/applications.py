@@ -23,20 +23,26 @@ from typing import Any
 
 from tortoise.expressions import Q
 
-from domain.errors import GROUP_NOT_FOUND, USER_GROUP_NOT_FOUND, DomainError, ErrorCode, NotFound
+from domain import rows
+from domain.errors import (
+    GROUP_NOT_FOUND,
+    NO_STATIONS,
+    NOT_APPLIED,
+    NOTHING_TO_APPLY,
+    STATION_NOT_FOUND,
+    TYPE_THE_COUNT,
+    USER_GROUP_NOT_FOUND,
+    DomainError,
+    ErrorCode,
+)
 from domain.history import service as history
 from domain.history.models import ManagementRecord
 from domain.pricing.models import Tariff, UserGroupApplication
 from domain.principal import Principal
-from domain.scope import parse_id, visible_groups, visible_stations, visible_user_groups
+from domain.scope import in_subtree, parse_id, visible_groups, visible_stations, visible_user_groups
 from domain.stations.models import ChargingStation, PowerType, Socket
 from domain.users.models import UserGroup
 
-STATION_NOT_FOUND = "Charging station does not exist."  # seed 003
-TYPE_THE_COUNT = "Type the number of stations to be modified: {count}."
-NOTHING_TO_APPLY = "Nothing to change: the user group is already applied to every station."
-NO_STATIONS = "Choose at least one charging station."
-NOT_APPLIED = "The user group is not applied to any of these charging stations."
 APPLY_ACTION = "user_group.apply"
 REMOVE_ACTION = "user_group.remove"
 
@@ -158,15 +164,13 @@ class Removed:
 
 
 async def _user_group(principal: Principal, user_group_id: str, *, lock: bool) -> UserGroup:
-    ugid = parse_id(user_group_id)
     query = visible_user_groups(principal)
     if lock:
         # Applications of one user group change one at a time (no racing inserts).
         query = query.select_for_update()
-    found = None if ugid is None else await query.get_or_none(id=ugid)
-    if found is None:
-        raise NotFound(USER_GROUP_NOT_FOUND, "userGroupId")
-    return found
+    return await rows.require(
+        query, user_group_id, message=USER_GROUP_NOT_FOUND, field="userGroupId"
+    )
 
 
 async def _station_ids(principal: Principal, ids: list[str], field: str) -> list[uuid.UUID]:
@@ -177,7 +181,7 @@ async def _station_ids(principal: Principal, ids: list[str], field: str) -> list
         await visible_stations(principal).filter(id__in=wanted).values_list("id", flat=True)
     )
     if None in parsed or found != wanted:
-        raise NotFound(STATION_NOT_FOUND, field)
+        raise STATION_NOT_FOUND.error(field)
     return sorted(wanted)
 
 
@@ -187,11 +191,11 @@ async def select_stations(
     """Visible active stations matching every given criterion, by name."""
     query = visible_stations(principal)
     if selection.group_id is not None:
-        gid = parse_id(selection.group_id)
-        group = None if gid is None else await visible_groups(principal).get_or_none(id=gid)
-        if group is None:
-            raise NotFound(GROUP_NOT_FOUND, "filter.groupId")
-        query = query.filter(group__path__startswith=group.path)
+        groups = visible_groups(principal)
+        group = await rows.require(
+            groups, selection.group_id, message=GROUP_NOT_FOUND, field="filter.groupId"
+        )
+        query = in_subtree(query, group)
     if selection.search and selection.search.strip():
         term = selection.search.strip()
         query = query.filter(Q(name__icontains=term) | Q(identifier__icontains=term))
@@ -280,7 +284,7 @@ async def apply(
     plan = await _plan(principal, user_group, selection)
     to_change = plan.to_change
     if not to_change:
-        raise DomainError(ErrorCode.INVALID_STATE, NOTHING_TO_APPLY, "filter")
+        raise NOTHING_TO_APPLY.error("filter")
     if confirm_station_count != len(to_change):
         raise DomainError(ErrorCode.INVALID_INPUT, plan.confirmation, "confirmStationCount")
     await UserGroupApplication.bulk_create(
@@ -323,11 +327,11 @@ async def remove(*, principal: Principal, user_group_id: str, station_ids: list[
     """Stop applying the group at the given stations (where it is applied)."""
     user_group = await _user_group(principal, user_group_id, lock=True)
     if not station_ids:
-        raise DomainError(ErrorCode.REQUIRED, NO_STATIONS, "stationIds")
+        raise NO_STATIONS.error("stationIds")
     ids = await _station_ids(principal, station_ids, "stationIds")
     applied = await _applied_at(user_group, ids)
     if not applied:
-        raise DomainError(ErrorCode.INVALID_STATE, NOT_APPLIED, "stationIds")
+        raise NOT_APPLIED.error("stationIds")
     await UserGroupApplication.filter(user_group_id=user_group.id, station_id__in=applied).delete()
     record = await history.record(
         principal=principal,

@@ -45,15 +45,20 @@ from enum import StrEnum
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from domain import db
+from domain import db, rows
 from domain.groups.models import AccessPolicy, ChargingGroup
 from domain.pricing.models import ExceptionKind, PriceException, Tariff, UserGroupApplication
 from domain.pricing.service import ancestors_of, effective_policy, nearest
 from domain.principal import Principal
-from domain.scope import parse_id, visible_stations
+from domain.scope import (
+    organisation_rows,
+    parse_id,
+    path_in_scope,
+    visible_stations,
+    visible_tokens,
+)
 from domain.stations.models import ChargingPoint, ChargingStation, StationState
 from domain.users.models import AccessRight, ChargingUser, Token, TokenStatus
-from domain.users.tokens import visible_tokens
 
 
 class AuthorizationStatus(StrEnum):
@@ -153,7 +158,7 @@ async def _station(organisation_id: object, station_id: object) -> ChargingStati
     sid = parse_id(station_id)  # type: ignore[arg-type]
     if sid is None:
         return None
-    query = ChargingStation.filter(id=sid, organisation_id=organisation_id)
+    query = organisation_rows(ChargingStation, organisation_id).filter(id=sid)
     return await query.select_related("tariff", "group").first()
 
 
@@ -167,7 +172,7 @@ async def _token(
 ) -> Token | None:
     """A live token of a user who is not removed, with the user and user group joined in:
     of the organisation (what a station knows), or `among` the tokens an operator sees."""
-    known = Token.filter(organisation_id=organisation_id) if among is None else among
+    known = organisation_rows(Token, organisation_id) if among is None else among
     query = known.filter(uid_key=token_uid.upper(), deleted_at=None, user__removed_at=None)
     return await query.select_related("user__user_group", *related).first()
 
@@ -340,7 +345,7 @@ async def _user(
         uid = parse_id(user_id)
         if uid is None:
             return None
-        query = ChargingUser.filter(id=uid, organisation_id=organisation_id, removed_at=None)
+        query = organisation_rows(ChargingUser, organisation_id).filter(id=uid, removed_at=None)
         return await query.select_related(*FEES).first()
     if token_uid is not None:
         related = (f"user__{r}" for r in FEES)
@@ -447,9 +452,7 @@ async def check_access(
     """Would the token be accepted at a station the principal sees, and at what price?
     None when the station is not visible; a token of a driver the principal cannot see is
     unknown (a station's own Authorize knows every token of its organisation)."""
-    sid = parse_id(station_id)
-    visible = visible_stations(principal).select_related("group")
-    station = None if sid is None else await visible.get_or_none(id=sid)
+    station = await rows.find(visible_stations(principal).select_related("group"), station_id)
     if station is None:
         return None
     when = _utc(at) if at is not None else datetime.now(UTC)
@@ -457,7 +460,7 @@ async def check_access(
     hidden = [
         g.name
         for g in await ancestors_of(org, _path(station))
-        if not g.path.startswith(principal.base_path)
+        if not path_in_scope(principal, g.path)
     ]
     known = visible_tokens(principal)
     check = AccessCheck(

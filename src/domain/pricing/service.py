@@ -14,10 +14,27 @@ from enum import Enum
 
 from tortoise.expressions import Q
 from tortoise.functions import Lower
-from tortoise.queryset import QuerySet
 
-from domain import db
-from domain.errors import CONFLICT, DomainError, ErrorCode, NotFound
+from domain import db, rows
+from domain.errors import (
+    BAD_CURRENCY,
+    EXCEPTION_EXISTS,
+    EXCEPTION_NOT_FOUND,
+    FREE_TAKES_NO_TARIFF,
+    NAME_REQUIRED,
+    NEGATIVE_PRICE,
+    NOT_A_NUMBER,
+    ONE_TARGET,
+    PRICE_DECIMALS,
+    PRICE_TOO_LARGE,
+    STATION_NOT_FOUND,
+    TARIFF_IN_USE,
+    TARIFF_NOT_FOUND,
+    TARIFF_REQUIRED,
+    USER_NOT_FOUND,
+    VAT_DECIMALS,
+    VAT_RANGE,
+)
 from domain.errors import require_text as _require_text
 from domain.groups.models import AccessPolicy, ChargingGroup
 from domain.inputs import KEEP, Keep
@@ -26,30 +43,16 @@ from domain.pricing.models import ExceptionKind, PriceException, Tariff
 from domain.principal import Principal
 from domain.scope import (
     group_or_base,
+    organisation_rows,
     parse_id,
+    visible_exceptions,
     visible_groups,
     visible_stations,
     visible_tariffs,
     visible_users,
 )
-from domain.stations.models import ChargingStation, StationState
+from domain.stations.models import ChargingStation
 from domain.users.models import ChargingUser
-
-TARIFF_NOT_FOUND = "Tariff does not exist."
-STATION_NOT_FOUND = "Charging station does not exist."  # seed 003
-USER_NOT_FOUND = "Charging user not found."  # seed 003
-EXCEPTION_NOT_FOUND = "Price exception does not exist."
-NEGATIVE_PRICE = "Prices cannot be negative."
-PRICE_DECIMALS = "Prices can have at most 4 decimals."
-PRICE_TOO_LARGE = "Prices must be less than 100000000."
-NOT_A_NUMBER = "Give a number."
-VAT_RANGE = "VAT rate must be between 0 and 100 %."
-VAT_DECIMALS = "VAT rate can have at most 2 decimals."
-BAD_CURRENCY = "Currency must be an ISO 4217 code of three upper-case letters, such as EUR."
-ONE_TARGET = "Give either a charging group or a charging station, not both."
-TARIFF_REQUIRED = "A tariff exception needs a tariff."
-FREE_TAKES_NO_TARIFF = "A free exception takes no tariff."
-EXCEPTION_EXISTS = "The user already has a price exception here. Remove it first."
 
 NAME_MAX = 100
 PRICE_LIMIT = Decimal(10) ** 8  # DECIMAL(12, 4)
@@ -89,46 +92,41 @@ class TariffData:
 def check_price(value: Decimal, field: str) -> Decimal:
     """A price: a finite number, not negative, below the column's limit, at most 4 decimals."""
     if not value.is_finite():
-        raise DomainError(ErrorCode.INVALID_INPUT, NOT_A_NUMBER, field)
+        raise NOT_A_NUMBER.error(field)
     if value < 0:
-        raise DomainError(ErrorCode.INVALID_INPUT, NEGATIVE_PRICE, field)
+        raise NEGATIVE_PRICE.error(field)
     if value >= PRICE_LIMIT:
-        raise DomainError(ErrorCode.INVALID_INPUT, PRICE_TOO_LARGE, field)
+        raise PRICE_TOO_LARGE.error(field)
     stored = value.quantize(Decimal("0.0001"))
     if value != stored:
-        raise DomainError(ErrorCode.INVALID_INPUT, PRICE_DECIMALS, field)
+        raise PRICE_DECIMALS.error(field)
     return stored
 
 
 def check_vat_rate(value: Decimal) -> Decimal:
     if not value.is_finite() or not 0 <= value <= 100:
-        raise DomainError(ErrorCode.INVALID_INPUT, VAT_RANGE, "vatRate")
+        raise VAT_RANGE.error("vatRate")
     stored = value.quantize(Decimal("0.01"))
     if value != stored:
-        raise DomainError(ErrorCode.INVALID_INPUT, VAT_DECIMALS, "vatRate")
+        raise VAT_DECIMALS.error("vatRate")
     return stored
 
 
 def check_currency(value: str) -> str:
     code = value.strip()
     if not CURRENCY_RE.match(code):
-        raise DomainError(ErrorCode.INVALID_INPUT, BAD_CURRENCY, "currency")
+        raise BAD_CURRENCY.error("currency")
     return code
 
 
 async def get_tariff(*, principal: Principal, tariff_id: str | uuid.UUID) -> Tariff | None:
-    tid = parse_id(tariff_id)
-    if tid is None:
-        return None
-    return await visible_tariffs(principal).get_or_none(id=tid)
+    return await rows.find(visible_tariffs(principal), tariff_id)
 
 
 async def require_tariff(principal: Principal, tariff_id: str | uuid.UUID, field: str) -> Tariff:
     """A tariff the principal sees, else NotFound (missing, malformed and out of scope alike)."""
-    tariff = await get_tariff(principal=principal, tariff_id=tariff_id)
-    if tariff is None:
-        raise NotFound(TARIFF_NOT_FOUND, field)
-    return tariff
+    query = visible_tariffs(principal)
+    return await rows.require(query, tariff_id, message=TARIFF_NOT_FOUND, field=field)
 
 
 async def list_tariffs(
@@ -138,10 +136,10 @@ async def list_tariffs(
     if filter.search and filter.search.strip():
         term = filter.search.strip()
         query = query.filter(Q(name__icontains=term) | Q(currency__iexact=term))
-    field = filter.sort.value
+    sort: TariffSort | list[str] = filter.sort
     if filter.sort == TariffSort.NAME:  # case-insensitive, as people read names
-        query, field = query.annotate(name_key=Lower("name")), "name_key"
-    return await paginate(query, page, [f"-{field}" if filter.descending else field, "id"])
+        query, sort = query.annotate(name_key=Lower("name")), ["name_key"]
+    return await rows.sorted_page(query, page, sort, descending=filter.descending)
 
 
 def _apply(tariff: Tariff, data: TariffData) -> None:
@@ -167,7 +165,7 @@ def _apply(tariff: Tariff, data: TariffData) -> None:
 async def create_tariff(*, principal: Principal, data: TariffData) -> Tariff:
     """A new tariff owned by the given group (default: the principal's base group)."""
     if data.name is None:
-        raise DomainError(ErrorCode.REQUIRED, "Name is required.", "name")
+        raise NAME_REQUIRED.error("name")
     tariff = Tariff(
         id=uuid.uuid4(),
         organisation_id=principal.organisation_id,
@@ -184,22 +182,16 @@ async def create_tariff(*, principal: Principal, data: TariffData) -> Tariff:
     return tariff
 
 
-def _check_version(row: Tariff | ChargingGroup, version: int | None) -> None:
-    if version is not None and version != row.version:
-        raise DomainError(ErrorCode.CONFLICT, CONFLICT, "version")
-
-
 async def update_tariff(
     *, principal: Principal, tariff_id: str, data: TariffData, version: int | None = None
 ) -> Tariff:
-    found = await require_tariff(principal, tariff_id, "id")
-    tariff = await Tariff.select_for_update().get(id=found.id)
-    _check_version(tariff, version)
+    query = visible_tariffs(principal)
+    tariff = await rows.lock(query, tariff_id, message=TARIFF_NOT_FOUND, field="id")
+    rows.check_version(tariff, version)
     _apply(tariff, data)
     if data.group_id is not None:
         tariff.group = await group_or_base(principal, data.group_id, "groupId")
-    tariff.version += 1
-    await tariff.save()
+    await rows.bump(tariff)
     return tariff
 
 
@@ -223,10 +215,10 @@ async def delete_tariff(
     *, principal: Principal, tariff_id: str, version: int | None = None
 ) -> None:
     """Delete a tariff nothing uses; otherwise say what still uses it."""
-    found = await require_tariff(principal, tariff_id, "id")
     # The row lock makes a concurrent assignment wait for us (its foreign key check locks it).
-    tariff = await Tariff.select_for_update().get(id=found.id)
-    _check_version(tariff, version)
+    query = visible_tariffs(principal)
+    tariff = await rows.lock(query, tariff_id, message=TARIFF_NOT_FOUND, field="id")
+    rows.check_version(tariff, version)
     (uses,) = await db.fetch(USES_SQL, tariff.id)
     in_use = [
         f"{uses[key]} {labels[0] if uses[key] == 1 else labels[1]}"
@@ -234,11 +226,7 @@ async def delete_tariff(
         if uses[key]
     ]
     if in_use:
-        raise DomainError(
-            ErrorCode.NOT_EMPTY,
-            f"The tariff is in use by {', '.join(in_use)}. Remove it from them first.",
-            "id",
-        )
+        raise TARIFF_IN_USE.error("id", uses=", ".join(in_use))
     await tariff.delete()
 
 
@@ -261,9 +249,11 @@ class GroupPricing:
 async def ancestors_of(organisation_id: object, path: str) -> list[ChargingGroup]:
     """The groups on a materialised path, nearest first, with their tariffs, in one statement."""
     ids = [parse_id(part) for part in path.strip("/").split("/") if part]
-    rows = await ChargingGroup.filter(
-        organisation_id=organisation_id, id__in=[i for i in ids if i is not None]
-    ).select_related("tariff")
+    rows = (
+        await organisation_rows(ChargingGroup, organisation_id)
+        .filter(id__in=[i for i in ids if i is not None])
+        .select_related("tariff")
+    )
     return sorted(rows, key=lambda g: len(g.path), reverse=True)
 
 
@@ -281,11 +271,8 @@ def effective_policy(own: AccessPolicy | None, chain: list[ChargingGroup]) -> Ac
 
 
 async def group_pricing(*, principal: Principal, group_id: str) -> GroupPricing | None:
-    gid = parse_id(group_id)
-    group = None if gid is None else await visible_groups(principal).get_or_none(id=gid)
-    if group is None:
-        return None
-    return await _pricing_of(group)
+    group = await rows.find(visible_groups(principal), group_id)
+    return None if group is None else await _pricing_of(group)
 
 
 async def _pricing_of(group: ChargingGroup) -> GroupPricing:
@@ -317,7 +304,7 @@ async def set_group_pricing(
     """Set a group's tariff, access policy and roaming flag; None inherits from above."""
     found = await group_or_base(principal, group_id, "groupId")
     group = await ChargingGroup.select_for_update().get(id=found.id)
-    _check_version(group, version)
+    rows.check_version(group, version)
     if tariff_id is None:
         group.tariff = None
     elif not isinstance(tariff_id, Keep):
@@ -326,32 +313,17 @@ async def set_group_pricing(
         group.access_policy = access_policy  # type: ignore[assignment]
     if not isinstance(allow_roaming, Keep):
         group.allow_roaming = allow_roaming
-    group.version += 1
-    await group.save()
+    await rows.bump(group)
     return await _pricing_of(group)
 
 
 # --- users' price exceptions (seed 002's customer exceptions) -----------------------------
 
 
-def visible_exceptions(principal: Principal) -> QuerySet[PriceException]:
-    """Exceptions of visible users whose group or live station the principal also sees."""
-    if not principal.base_path or principal.organisation_id is None:
-        return PriceException.filter(id__in=[])
-    base = principal.base_path
-    return PriceException.filter(
-        Q(group__path__startswith=base)
-        | Q(station__group__path__startswith=base, station__state=StationState.ACTIVE),
-        user__organisation_id=principal.organisation_id,
-        user__removed_at=None,
-        user__group__path__startswith=base,
-    )
-
-
 async def _require_user(principal: Principal, user_id: str | uuid.UUID, field: str) -> uuid.UUID:
     uid = parse_id(user_id)
     if uid is None or not await visible_users(principal).filter(id=uid).exists():
-        raise NotFound(USER_NOT_FOUND, field)
+        raise USER_NOT_FOUND.error(field)
     return uid
 
 
@@ -372,14 +344,11 @@ async def _target(
     principal: Principal, group_id: str | None, station_id: str | None
 ) -> tuple[ChargingGroup | None, ChargingStation | None]:
     if (group_id is None) == (station_id is None):
-        raise DomainError(ErrorCode.INVALID_INPUT, ONE_TARGET, "groupId")
+        raise ONE_TARGET.error("groupId")
     if group_id is not None:
         return await group_or_base(principal, group_id, "groupId"), None
-    sid = parse_id(station_id)
-    station = None if sid is None else await visible_stations(principal).get_or_none(id=sid)
-    if station is None:
-        raise NotFound(STATION_NOT_FOUND, "stationId")
-    return None, station
+    query = visible_stations(principal)
+    return None, await rows.require(query, station_id, message=STATION_NOT_FOUND, field="stationId")
 
 
 async def add_exception(
@@ -397,10 +366,10 @@ async def add_exception(
     tariff = None
     if kind == ExceptionKind.TARIFF:
         if tariff_id is None:
-            raise DomainError(ErrorCode.REQUIRED, TARIFF_REQUIRED, "tariffId")
+            raise TARIFF_REQUIRED.error("tariffId")
         tariff = await require_tariff(principal, tariff_id, "tariffId")
     elif tariff_id is not None:
-        raise DomainError(ErrorCode.INVALID_INPUT, FREE_TAKES_NO_TARIFF, "tariffId")
+        raise FREE_TAKES_NO_TARIFF.error("tariffId")
     # One exception per user and place: lock the user so two adds cannot both pass the check.
     await ChargingUser.select_for_update().filter(id=uid).first()
     if await PriceException.filter(
@@ -408,9 +377,7 @@ async def add_exception(
         group_id=group.id if group else None,
         station_id=station.id if station else None,
     ).exists():
-        raise DomainError(
-            ErrorCode.ALREADY_EXISTS, EXCEPTION_EXISTS, "groupId" if group else "stationId"
-        )
+        raise EXCEPTION_EXISTS.error("groupId" if group else "stationId")
     row = await PriceException.create(
         user_id=uid, group=group, station=station, kind=kind, tariff=tariff
     )
@@ -419,8 +386,6 @@ async def add_exception(
 
 
 async def remove_exception(*, principal: Principal, exception_id: str) -> None:
-    eid = parse_id(exception_id)
-    row = None if eid is None else await visible_exceptions(principal).get_or_none(id=eid)
-    if row is None:
-        raise NotFound(EXCEPTION_NOT_FOUND, "id")
+    query = visible_exceptions(principal)
+    row = await rows.require(query, exception_id, message=EXCEPTION_NOT_FOUND, field="id")
     await row.delete()

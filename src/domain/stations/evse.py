@@ -15,23 +15,24 @@ from dataclasses import dataclass
 from enum import Enum
 
 from domain import db
-from domain.errors import DomainError, ErrorCode
+from domain.errors import (
+    EVSE_BOTH_GIVEN,
+    EVSE_COUNT_RANGE,
+    EVSE_COUNTRY,
+    EVSE_DIGITS_RANGE,
+    EVSE_ID_IN_USE,
+    EVSE_ID_TOO_LONG,
+    EVSE_OPERATOR,
+    EVSE_PREFIX,
+    EVSE_START_RANGE,
+    INVALID_EVSE_ID,
+    NO_FREE_EVSE_ID,
+)
 from domain.pagination import Page, PageRequest, paginate
 from domain.principal import Principal
+from domain.scope import organisation_rows
 from domain.stations.models import ChargingPoint, EvseId
 from domain.stations.points import lock_point
-
-EVSE_ID_IN_USE = "EVSE ID already in use."
-INVALID_EVSE_ID = "Invalid EVSE ID. Use the form FI*ABC*E000123."
-NO_FREE_EVSE_ID = "No free EVSE IDs left for autopick. Generate more EVSE IDs first."
-BOTH_GIVEN = "Give either an EVSE ID or autopick, not both."
-INVALID_COUNTRY = "Country code must be two letters, such as FI."
-INVALID_OPERATOR = "Operator id must be three letters or digits, such as ABC."
-INVALID_PREFIX = "Prefix can contain only letters and digits."
-COUNT_RANGE = "Count must be between 1 and 1000."
-START_RANGE = "Start must be 0 or more."
-DIGITS_RANGE = "Digits must be between 1 and 20."
-TOO_LONG = "The EVSE IDs would be too long: at most 30 characters after E."
 
 EVSE_ID_RE = re.compile(r"^[A-Z]{2}\*[A-Z0-9]{3}\*E[A-Z0-9*]{1,30}$")
 MAX_COUNT = 1000
@@ -60,7 +61,7 @@ def normalise(value: str, field: str = "evseId") -> str:
     """An EVSE id in upper case, or a DomainError when it is not of the eMI3 form."""
     text = (value or "").strip().upper()
     if not EVSE_ID_RE.fullmatch(text):
-        raise DomainError(ErrorCode.INVALID_INPUT, INVALID_EVSE_ID, field)
+        raise INVALID_EVSE_ID.error(field)
     return text
 
 
@@ -81,22 +82,22 @@ async def generate(
     organisation's pool, skipping ids that exist anywhere already."""
     country = (country_code or "").strip().upper()
     if not re.fullmatch(r"[A-Z]{2}", country):
-        raise DomainError(ErrorCode.INVALID_INPUT, INVALID_COUNTRY, "countryCode")
+        raise EVSE_COUNTRY.error("countryCode")
     operator = (operator_id or "").strip().upper()
     if not re.fullmatch(r"[A-Z0-9]{3}", operator):
-        raise DomainError(ErrorCode.INVALID_INPUT, INVALID_OPERATOR, "operatorId")
+        raise EVSE_OPERATOR.error("operatorId")
     prefix = (prefix or "").strip().upper()
     if not re.fullmatch(r"[A-Z0-9]*", prefix):
-        raise DomainError(ErrorCode.INVALID_INPUT, INVALID_PREFIX, "prefix")
+        raise EVSE_PREFIX.error("prefix")
     if not 1 <= count <= MAX_COUNT:
-        raise DomainError(ErrorCode.INVALID_INPUT, COUNT_RANGE, "count")
+        raise EVSE_COUNT_RANGE.error("count")
     if start < 0:
-        raise DomainError(ErrorCode.INVALID_INPUT, START_RANGE, "start")
+        raise EVSE_START_RANGE.error("start")
     if not 1 <= digits <= 20:
-        raise DomainError(ErrorCode.INVALID_INPUT, DIGITS_RANGE, "digits")
+        raise EVSE_DIGITS_RANGE.error("digits")
     values = [f"{country}*{operator}*E{prefix}{n:0{digits}d}" for n in range(start, start + count)]
     if not all(EVSE_ID_RE.fullmatch(v) for v in values):
-        raise DomainError(ErrorCode.INVALID_INPUT, TOO_LONG, "digits")
+        raise EVSE_ID_TOO_LONG.error("digits")
     rows = await db.fetch(
         """
         INSERT INTO evse_id (id, organisation_id, value, created_at)
@@ -113,7 +114,7 @@ async def generate(
 
 
 async def list_pool(*, principal: Principal, filter: PoolFilter, page: PageRequest) -> Page[EvseId]:
-    query = EvseId.filter(organisation_id=principal.organisation_id)
+    query = organisation_rows(EvseId, principal.organisation_id)
     if filter.status == EvseIdStatus.FREE:
         query = query.filter(point_id=None)
     elif filter.status == EvseIdStatus.ASSIGNED:
@@ -136,7 +137,7 @@ async def set_point_evse_id(
     """Give the point a typed EVSE id, the lowest free one of the pool (`autopick`), or
     none (neither given). The id it had goes back to the pool if it came from there."""
     if autopick and evse_id is not None and evse_id.strip():
-        raise DomainError(ErrorCode.INVALID_INPUT, BOTH_GIVEN, "evseId")
+        raise EVSE_BOTH_GIVEN.error("evseId")
     typed = normalise(evse_id) if evse_id is not None and evse_id.strip() else None
     point = await lock_point(principal, point_id)
     pooled: uuid.UUID | None = None
@@ -172,7 +173,7 @@ async def _take_free(organisation_id: uuid.UUID) -> tuple[str, uuid.UUID]:
         organisation_id,
     )
     if not rows:
-        raise DomainError(ErrorCode.INVALID_STATE, NO_FREE_EVSE_ID, "autopick")
+        raise NO_FREE_EVSE_ID.error("autopick")
     return rows[0]["value"], rows[0]["id"]
 
 
@@ -182,7 +183,7 @@ async def _claim_typed(
     """Check a typed id is free (serialised per id); the pool row to assign, if pooled."""
     await db.advisory_lock(f"evse:{value}")
     if await ChargingPoint.filter(evse_id=value).exclude(id=point.id).exists():
-        raise DomainError(ErrorCode.ALREADY_EXISTS, EVSE_ID_IN_USE, "evseId")
+        raise EVSE_ID_IN_USE.error("evseId")
     rows = await db.fetch(
         "SELECT id, organisation_id, point_id FROM evse_id WHERE value = $1 FOR UPDATE", value
     )
@@ -190,5 +191,5 @@ async def _claim_typed(
         return None
     row = rows[0]
     if row["organisation_id"] != organisation_id or row["point_id"] not in (None, point.id):
-        raise DomainError(ErrorCode.ALREADY_EXISTS, EVSE_ID_IN_USE, "evseId")
+        raise EVSE_ID_IN_USE.error("evseId")
     return row["id"]

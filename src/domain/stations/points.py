@@ -13,9 +13,24 @@ from decimal import Decimal, InvalidOperation
 
 from tortoise.expressions import Subquery
 
-from domain.errors import DomainError, ErrorCode, NotFound
+from domain import rows
+from domain.errors import (
+    AMPERAGE_RANGE,
+    NOT_A_NUMBER,
+    POINT_EXISTS,
+    POINT_NOT_FOUND,
+    POINT_NUMBER,
+    POWER_DECIMALS,
+    POWER_RANGE,
+    SOCKET_NOT_FOUND,
+    TOO_MANY_SOCKETS,
+    VOLTAGE_RANGE,
+    DomainError,
+    ErrorCode,
+    NotFound,
+)
 from domain.principal import Principal
-from domain.scope import parse_id, visible_stations
+from domain.scope import visible_stations
 from domain.stations import service as stations
 from domain.stations.models import (
     ChargingPoint,
@@ -25,17 +40,6 @@ from domain.stations.models import (
     SocketFormat,
     SocketType,
 )
-
-POINT_NOT_FOUND = "Charging point does not exist."
-SOCKET_NOT_FOUND = "Socket does not exist."
-POINT_EXISTS = "The charging station already has a charging point with that number."
-POINT_NUMBER = "Charging point numbers start from 1."
-TOO_MANY_SOCKETS = "A charging point can have at most 4 sockets."
-POWER_RANGE = "Max power must be more than 0 and at most 1000 kW."
-POWER_DECIMALS = "Max power can have at most 2 decimals."
-VOLTAGE_RANGE = "Max voltage must be between 1 and 1500 V."
-AMPERAGE_RANGE = "Max amperage must be between 1 and 1000 A."
-NOT_A_NUMBER = "Give a number."
 
 MAX_SOCKETS = 4
 MAX_POINT_NUMBER = 1000
@@ -73,13 +77,13 @@ def check_power(value: Decimal, field: str = "maxPowerKw") -> Decimal:
     try:
         power = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
-        raise DomainError(ErrorCode.INVALID_INPUT, NOT_A_NUMBER, field) from None
+        raise NOT_A_NUMBER.error(field) from None
     if not power.is_finite():
-        raise DomainError(ErrorCode.INVALID_INPUT, NOT_A_NUMBER, field)
+        raise NOT_A_NUMBER.error(field)
     if not 0 < power <= MAX_POWER_KW:
-        raise DomainError(ErrorCode.INVALID_INPUT, POWER_RANGE, field)
+        raise POWER_RANGE.error(field)
     if power != power.quantize(Decimal("0.01")):
-        raise DomainError(ErrorCode.INVALID_INPUT, POWER_DECIMALS, field)
+        raise POWER_DECIMALS.error(field)
     return power.quantize(Decimal("0.01"))
 
 
@@ -120,23 +124,15 @@ def _visible_station_ids(principal: Principal) -> Subquery:
 async def _locked_station_of_point(
     principal: Principal, point_id: str | uuid.UUID, field: str
 ) -> tuple[ChargingStation, ChargingPoint]:
-    pid = parse_id(point_id)
-    point = (
-        None
-        if pid is None
-        else await ChargingPoint.filter(
-            id=pid, station_id__in=_visible_station_ids(principal)
-        ).first()
-    )
-    if point is None:
-        raise NotFound(POINT_NOT_FOUND, field)
+    query = ChargingPoint.filter(station_id__in=_visible_station_ids(principal))
+    point = await rows.require(query, point_id, message=POINT_NOT_FOUND, field=field)
     try:
         station = await stations.lock(principal, point.station_id, field)  # type: ignore[arg-type]
     except NotFound:
-        raise NotFound(POINT_NOT_FOUND, field) from None
-    locked = await ChargingPoint.get_or_none(id=pid, station_id=station.id)
+        raise POINT_NOT_FOUND.error(field) from None
+    locked = await ChargingPoint.get_or_none(id=point.id, station_id=station.id)
     if locked is None:  # removed while we waited for the lock
-        raise NotFound(POINT_NOT_FOUND, field)
+        raise POINT_NOT_FOUND.error(field)
     return station, locked
 
 
@@ -149,23 +145,15 @@ async def lock_point(
 
 
 async def _locked_socket(principal: Principal, socket_id: str | uuid.UUID) -> Socket:
-    sid = parse_id(socket_id)
-    socket = (
-        None
-        if sid is None
-        else await Socket.filter(
-            id=sid, point__station_id__in=_visible_station_ids(principal)
-        ).first()
-    )
-    if socket is None:
-        raise NotFound(SOCKET_NOT_FOUND, "id")
+    query = Socket.filter(point__station_id__in=_visible_station_ids(principal))
+    socket = await rows.require(query, socket_id, message=SOCKET_NOT_FOUND, field="id")
     try:
         await _locked_station_of_point(principal, socket.point_id, "id")  # type: ignore[arg-type]
     except NotFound:
-        raise NotFound(SOCKET_NOT_FOUND, "id") from None
-    locked = await Socket.get_or_none(id=sid)
+        raise SOCKET_NOT_FOUND.error("id") from None
+    locked = await Socket.get_or_none(id=socket.id)
     if locked is None:
-        raise NotFound(SOCKET_NOT_FOUND, "id")
+        raise SOCKET_NOT_FOUND.error("id")
     return locked
 
 
@@ -207,9 +195,9 @@ async def add_point(
     if number is None:
         number = _lowest_free(taken)  # type: ignore[arg-type]
     elif isinstance(number, bool) or not 1 <= number <= MAX_POINT_NUMBER:
-        raise DomainError(ErrorCode.INVALID_INPUT, POINT_NUMBER, "number")
+        raise POINT_NUMBER.error("number")
     elif number in taken:
-        raise DomainError(ErrorCode.ALREADY_EXISTS, POINT_EXISTS, "number")
+        raise POINT_EXISTS.error("number")
     return await ChargingPoint.create(station=station, number=number)
 
 
@@ -228,7 +216,7 @@ async def add_socket(*, principal: Principal, point_id: str, data: SocketData) -
     point = await lock_point(principal, point_id)
     taken = set(await Socket.filter(point_id=point.id).values_list("number", flat=True))
     if len(taken) >= MAX_SOCKETS:
-        raise DomainError(ErrorCode.INVALID_STATE, TOO_MANY_SOCKETS, "pointId")
+        raise TOO_MANY_SOCKETS.error("pointId")
     return await Socket.create(
         point=point,
         number=_lowest_free(taken),  # type: ignore[arg-type]

@@ -21,12 +21,19 @@ from enum import Enum
 from tortoise.expressions import Case, Q, When
 from tortoise.queryset import QuerySet
 
-from domain import db
+from domain import db, rows
 from domain.errors import (
-    CONFLICT,
+    COORDINATES_PAIR,
+    INVALID_IDENTIFIER,
+    LATITUDE_RANGE,
+    LONGITUDE_RANGE,
+    NOT_A_NUMBER,
+    STATION_EXISTS,
+    STATION_NOT_FOUND,
+    TARIFF_NOT_FOUND,
+    TEXT_TOO_LONG,
     DomainError,
     ErrorCode,
-    NotFound,
     require_text,
 )
 from domain.groups.models import AccessPolicy
@@ -43,6 +50,8 @@ from domain.principal import Principal
 from domain.scope import (
     discovered_stations,
     group_or_base,
+    in_subtree,
+    organisation_rows,
     parse_id,
     visible_groups,
     visible_stations,
@@ -51,15 +60,7 @@ from domain.scope import (
 from domain.stations.models import ChargingStation, StationState
 
 # Seed 003's messages.
-INVALID_IDENTIFIER = "Invalid charging station identifier."
-STATION_EXISTS = "Charging station already exists for that identifier."
-STATION_NOT_FOUND = "Charging station does not exist."
 # Ours.
-TARIFF_NOT_FOUND = "Tariff does not exist."
-LATITUDE_RANGE = "Latitude must be between -90 and 90."
-LONGITUDE_RANGE = "Longitude must be between -180 and 180."
-COORDINATES_PAIR = "Give both latitude and longitude, or neither."
-NOT_A_NUMBER = "Give a number."
 
 IDENTIFIER_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 NAME_MAX = 100
@@ -111,7 +112,7 @@ def check_identifier(identifier: str, field: str = "identifier") -> str:
     """Letters, digits, `-` and `_`, 1 to 64 characters (surrounding blanks are dropped)."""
     value = (identifier or "").strip()
     if not IDENTIFIER_RE.fullmatch(value):
-        raise DomainError(ErrorCode.INVALID_INPUT, INVALID_IDENTIFIER, field)
+        raise INVALID_IDENTIFIER.error(field)
     return value
 
 
@@ -121,9 +122,9 @@ def _coordinate(value: Decimal | None, limit: int, message: str, field: str) -> 
     try:
         number = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
-        raise DomainError(ErrorCode.INVALID_INPUT, NOT_A_NUMBER, field) from None
+        raise NOT_A_NUMBER.error(field) from None
     if not number.is_finite():
-        raise DomainError(ErrorCode.INVALID_INPUT, NOT_A_NUMBER, field)
+        raise NOT_A_NUMBER.error(field)
     if not -limit <= number <= limit:
         raise DomainError(ErrorCode.INVALID_INPUT, message, field)
     return number.quantize(COORDINATE_STEP, rounding=ROUND_HALF_UP)
@@ -132,15 +133,8 @@ def _coordinate(value: Decimal | None, limit: int, message: str, field: str) -> 
 def _optional_text(value: str, field: str, *, max_length: int, label: str) -> str:
     text = value.strip()
     if len(text) > max_length:
-        raise DomainError(
-            ErrorCode.TOO_LONG, f"{label} is longer than {max_length} characters.", field
-        )
+        raise TEXT_TOO_LONG.error(field, label=label, max_length=max_length)
     return text
-
-
-def _check_version(station: ChargingStation, version: int | None) -> None:
-    if version is not None and version != station.version:
-        raise DomainError(ErrorCode.CONFLICT, CONFLICT, "version")
 
 
 async def _lock_identifier(organisation_id: object, identifier: str) -> None:
@@ -152,8 +146,10 @@ async def _lock_identifier(organisation_id: object, identifier: str) -> None:
 async def _identifier_taken(
     organisation_id: object, identifier: str, *, exclude: uuid.UUID | None = None
 ) -> bool:
-    query = ChargingStation.filter(organisation_id=organisation_id, identifier=identifier).exclude(
-        state=StationState.ORPHAN
+    query = (
+        organisation_rows(ChargingStation, organisation_id)
+        .filter(identifier=identifier)
+        .exclude(state=StationState.ORPHAN)
     )
     if exclude is not None:
         query = query.exclude(id=exclude)
@@ -165,29 +161,24 @@ async def _identifier_taken(
 
 async def get(*, principal: Principal, station_id: str | uuid.UUID) -> ChargingStation | None:
     """A live station in scope; None when missing, orphaned, discovered or out of scope."""
-    sid = parse_id(station_id)
-    if sid is None:
-        return None
-    return await visible_stations(principal).get_or_none(id=sid)
+    return await rows.find(visible_stations(principal), station_id)
 
 
 async def require(
     principal: Principal, station_id: str | uuid.UUID, field: str = "id"
 ) -> ChargingStation:
-    station = await get(principal=principal, station_id=station_id)
-    if station is None:
-        raise NotFound(STATION_NOT_FOUND, field)
-    return station
+    query = visible_stations(principal)
+    return await rows.require(query, station_id, message=STATION_NOT_FOUND, field=field)
 
 
 async def lock(
     principal: Principal, station_id: str | uuid.UUID, field: str = "id"
 ) -> ChargingStation:
     """A live station in scope, locked for update until the transaction ends."""
-    found = await require(principal, station_id, field)
-    station = await ChargingStation.select_for_update().get(id=found.id)
+    query = visible_stations(principal)
+    station = await rows.lock(query, station_id, message=STATION_NOT_FOUND, field=field)
     if station.state != StationState.ACTIVE:  # orphaned while we looked
-        raise NotFound(STATION_NOT_FOUND, field)
+        raise STATION_NOT_FOUND.error(field)
     return station
 
 
@@ -219,23 +210,16 @@ async def list_stations(
 ) -> Page[ChargingStation]:
     query = _search(visible_stations(principal), filter.search)
     if filter.group_id is not None:
-        gid = parse_id(filter.group_id)
-        group = None if gid is None else await visible_groups(principal).get_or_none(id=gid)
         # A group out of scope filters like a missing one: nothing.
-        query = (
-            query.filter(group__path__startswith=group.path) if group else query.filter(id__in=[])
-        )
+        query = in_subtree(query, await rows.find(visible_groups(principal), filter.group_id))
     if filter.online is not None:
         query = query.filter(connected_node__isnull=not filter.online)
     if filter.sort == StationSort.STATUS:
         query = query.annotate(
             online=Case(When(connected_node__isnull=False, then="1"), default="0")
         )
-    field = filter.sort.value
-    order = [f"-{field}" if filter.descending else field]
-    if filter.sort != StationSort.NAME:
-        order.append("name")
-    return await paginate(query, page, [*order, "id"])
+    then = ("id",) if filter.sort == StationSort.NAME else ("name", "id")
+    return await rows.sorted_page(query, page, filter.sort, descending=filter.descending, then=then)
 
 
 async def list_discovered(
@@ -257,7 +241,7 @@ async def create(
     group = await group_or_base(principal, group_id, "groupId")
     await _lock_identifier(principal.organisation_id, identifier)
     if await _identifier_taken(principal.organisation_id, identifier):
-        raise DomainError(ErrorCode.ALREADY_EXISTS, STATION_EXISTS, "identifier")
+        raise STATION_EXISTS.error("identifier")
     return await ChargingStation.create(
         organisation_id=principal.organisation_id,
         group=group,
@@ -272,7 +256,7 @@ async def update(
 ) -> ChargingStation:
     """Edit a station's settings; its identifier is never editable."""
     station = await lock(principal, station_id)
-    _check_version(station, changes.version)
+    rows.check_version(station, changes.version)
     c = changes
     if c.name is not None:
         station.name = require_text(c.name, "name", max_length=NAME_MAX, label="Name")
@@ -297,13 +281,10 @@ async def update(
         if c.tariff_id is None:
             station.tariff = None
         else:
-            tid = parse_id(c.tariff_id)
-            tariff = None if tid is None else await visible_tariffs(principal).get_or_none(id=tid)
-            if tariff is None:
-                raise NotFound(TARIFF_NOT_FOUND, "tariffId")
-            station.tariff = tariff
-    station.version += 1
-    await station.save()
+            station.tariff = await rows.require(
+                visible_tariffs(principal), c.tariff_id, message=TARIFF_NOT_FOUND, field="tariffId"
+            )
+    await rows.bump(station)
     return station
 
 
@@ -316,7 +297,7 @@ def _apply_coordinates(station: ChargingStation, c: StationChanges) -> None:
         longitude = _coordinate(c.longitude, 180, LONGITUDE_RANGE, "longitude")
     if (latitude is None) != (longitude is None):
         field = "latitude" if latitude is None else "longitude"
-        raise DomainError(ErrorCode.INVALID_INPUT, COORDINATES_PAIR, field)
+        raise COORDINATES_PAIR.error(field)
     station.latitude, station.longitude = latitude, longitude
 
 
@@ -327,7 +308,7 @@ async def delete(
     kept, its identifier free for a new station. Its points give their EVSE ids back to the
     pool, and its OCPP password stops working."""
     station = await lock(principal, station_id)
-    _check_version(station, version)
+    rows.check_version(station, version)
     await db.execute(
         "UPDATE evse_id SET point_id = NULL"
         " WHERE point_id IN (SELECT id FROM charging_point WHERE station_id = $1)",
@@ -338,8 +319,7 @@ async def delete(
     station.group = None
     station.deleted_at = datetime.now(UTC)
     station.ocpp_password_hash = None
-    station.version += 1
-    await station.save()
+    await rows.bump(station)
     return station
 
 
@@ -351,7 +331,8 @@ async def record_discovered(*, organisation_id: uuid.UUID, identifier: str) -> C
     identifier = check_identifier(identifier)
     await _lock_identifier(organisation_id, identifier)
     existing = (
-        await ChargingStation.filter(organisation_id=organisation_id, identifier=identifier)
+        await organisation_rows(ChargingStation, organisation_id)
+        .filter(identifier=identifier)
         .exclude(state=StationState.ORPHAN)
         .first()
     )
@@ -374,10 +355,8 @@ async def adopt(
     name: str | None = None,
 ) -> ChargingStation:
     """Put a discovered station into a visible group (default: the base group) as ACTIVE."""
-    sid = parse_id(station_id)
-    found = None if sid is None else await discovered_stations(principal).get_or_none(id=sid)
-    if found is None:
-        raise NotFound(STATION_NOT_FOUND, "id")
+    query = discovered_stations(principal)
+    found = await rows.require(query, station_id, message=STATION_NOT_FOUND, field="id")
     new_name = (
         found.name
         if name is None
@@ -387,14 +366,13 @@ async def adopt(
     await _lock_identifier(found.organisation_id, found.identifier)
     station = await ChargingStation.select_for_update().get(id=found.id)
     if station.state != StationState.DISCOVERED:
-        raise NotFound(STATION_NOT_FOUND, "id")
+        raise STATION_NOT_FOUND.error("id")
     if await _identifier_taken(station.organisation_id, station.identifier, exclude=station.id):
-        raise DomainError(ErrorCode.ALREADY_EXISTS, STATION_EXISTS, "id")
+        raise STATION_EXISTS.error("id")
     station.state = StationState.ACTIVE
     station.group = group
     station.name = new_name
-    station.version += 1
-    await station.save()
+    await rows.bump(station)
     return station
 
 

@@ -20,11 +20,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
-from domain import db
+from domain import db, rows
 from domain.errors import (
+    ALREADY_A_USER,
+    FILE_TOO_LARGE,
     INVALID_TOKEN,
-    DomainError,
-    ErrorCode,
+    LISTED_BEFORE,
+    NOT_A_CSV,
+    NOT_A_FILE,
+    NOT_AN_ADDRESS,
+    NOTHING_TO_INVITE,
+    TOO_MANY_ADDRESSES,
     require_text,
 )
 from domain.mail import service as mail
@@ -32,7 +38,7 @@ from domain.operators.passwords import new_token, token_hash
 from domain.operators.service import EMAIL_RE
 from domain.organisations.models import Organisation
 from domain.principal import Principal
-from domain.scope import group_or_base
+from domain.scope import group_or_base, organisation_rows
 from domain.users.membership import user_group_to_join
 from domain.users.models import ChargingUser, DriverInvitation
 
@@ -41,17 +47,6 @@ MAX_ADDRESSES = 5_000
 INVITATION_TTL = timedelta(days=14)
 EMAIL_MAX = 254
 
-NOTHING_TO_INVITE = "Give at least one e-mail address."
-TOO_MANY_ADDRESSES = f"At most {MAX_ADDRESSES} e-mail addresses can be invited at once."
-FILE_TOO_LARGE = f"The file is too large: at most {MAX_FILE_BYTES // 1_000_000} MB."
-NOT_A_CSV = (
-    "The file is not a CSV or text file. "
-    "Upload a UTF-8 CSV file with e-mail addresses in the first column."
-)
-NOT_A_FILE = "Upload the CSV file as a file (GraphQL multipart request)."
-NOT_AN_ADDRESS = "Not an e-mail address."
-ALREADY_A_USER = "A charging user with this e-mail address already exists."
-LISTED_BEFORE = "Listed more than once."
 
 # Browsers and spreadsheets label CSV files in many ways; the content is checked anyway.
 TEXT_TYPES = {
@@ -139,16 +134,16 @@ def _from_text(text: str | None) -> list[Candidate]:
 
 def _decode(upload: UploadedFile) -> str:
     if not upload.is_file:
-        raise DomainError(ErrorCode.INVALID_INPUT, NOT_A_FILE, "csv")
+        raise NOT_A_FILE.error("csv")
     if len(upload.data) > MAX_FILE_BYTES:
-        raise DomainError(ErrorCode.INVALID_INPUT, FILE_TOO_LARGE, "csv")
+        raise FILE_TOO_LARGE.error("csv", megabytes=MAX_FILE_BYTES // 1_000_000)
     kind = upload.content_type.split(";")[0].strip().lower()
     if not (kind.startswith("text/") or kind in TEXT_TYPES) or b"\x00" in upload.data:
-        raise DomainError(ErrorCode.INVALID_INPUT, NOT_A_CSV, "csv")
+        raise NOT_A_CSV.error("csv")
     try:
         return upload.data.decode("utf-8-sig")  # drops a UTF-8 byte order mark
     except UnicodeDecodeError:
-        raise DomainError(ErrorCode.INVALID_INPUT, NOT_A_CSV, "csv") from None
+        raise NOT_A_CSV.error("csv") from None
 
 
 def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
@@ -177,7 +172,7 @@ def _from_csv(upload: UploadedFile | None) -> list[Candidate]:
             first = False
             found.append(Candidate(cell, Source.CSV, reader.line_num))
     except csv.Error:
-        raise DomainError(ErrorCode.INVALID_INPUT, NOT_A_CSV, "csv") from None
+        raise NOT_A_CSV.error("csv") from None
     return found
 
 
@@ -189,9 +184,9 @@ def read_candidates(request: InvitationRequest) -> list[Candidate]:
     """Every non-blank address of the request, in input order; refuses bad files and floods."""
     found = _from_list(request.emails) + _from_text(request.text) + _from_csv(request.csv)
     if not found:
-        raise DomainError(ErrorCode.REQUIRED, NOTHING_TO_INVITE, "emails")
+        raise NOTHING_TO_INVITE.error("emails")
     if len(found) > MAX_ADDRESSES:
-        raise DomainError(ErrorCode.INVALID_INPUT, TOO_MANY_ADDRESSES, "emails")
+        raise TOO_MANY_ADDRESSES.error("emails", count=MAX_ADDRESSES)
     return found
 
 
@@ -202,9 +197,11 @@ async def _existing_keys(organisation_id: uuid.UUID, keys: set[str]) -> set[str]
     # Invitations of one organisation run one at a time, so two requests inviting the same
     # address cannot both pass this check (the unique index would fail the second).
     await db.advisory_lock(f"driver-emails:{organisation_id}")
-    rows = await ChargingUser.filter(
-        organisation_id=organisation_id, removed_at=None, email_key__in=sorted(keys)
-    ).values_list("email_key", flat=True)
+    rows = (
+        await organisation_rows(ChargingUser, organisation_id)
+        .filter(removed_at=None, email_key__in=sorted(keys))
+        .values_list("email_key", flat=True)
+    )
     return {str(key) for key in rows}
 
 
@@ -213,6 +210,7 @@ def _classify(candidates: list[Candidate], existing: set[str]) -> list[Invitatio
     seen: set[str] = set()
     for c in candidates:
         key = c.email.lower()
+        message: str
         if not _is_address(c.email):
             outcome, message = Outcome.INVALID, NOT_AN_ADDRESS
         elif key in seen:
@@ -308,15 +306,14 @@ async def confirm(*, token: str, first_name: str, last_name: str) -> ChargingUse
     )
     now = datetime.now(UTC)
     if invitation is None or invitation.expires_at <= now:
-        raise DomainError(ErrorCode.INVALID_TOKEN, INVALID_TOKEN, "token")
+        raise INVALID_TOKEN.error("token")
     user = await ChargingUser.select_for_update().get(id=invitation.user_id)
     if user.removed_at is not None:
-        raise DomainError(ErrorCode.INVALID_TOKEN, INVALID_TOKEN, "token")
+        raise INVALID_TOKEN.error("token")
     user.first_name = require_text(first_name, "firstName", max_length=100, label="First name")
     user.last_name = require_text(last_name, "lastName", max_length=100, label="Last name")
     user.confirmed_at = now
-    user.version += 1
-    await user.save(update_fields=["first_name", "last_name", "confirmed_at", "version"])
+    await rows.bump(user, "first_name", "last_name", "confirmed_at")
     invitation.accepted_at = now
     await invitation.save(update_fields=["accepted_at"])
     return user

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from domain.errors import ACCESS_DENIED, DomainError, ErrorCode
+from domain.errors import ACCESS_DENIED
 from domain.principal import Principal
 from domain.scope import user_group_or_none
 from domain.users.models import UserGroup
@@ -21,7 +21,7 @@ ACTION = "user_group.update"
 def may_place(principal: Principal, field: str = "userGroupId") -> None:
     """Refuse (ACCESS_DENIED on `field`) a principal who may not place users in groups."""
     if not principal.may(ACTION):
-        raise DomainError(ErrorCode.ACCESS_DENIED, ACCESS_DENIED, field)
+        raise ACCESS_DENIED.error(field)
 
 
 async def user_group_to_join(

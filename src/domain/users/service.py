@@ -22,19 +22,24 @@ from tortoise.expressions import Q, Subquery
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from domain import rows
 from domain.errors import (
     ACCESS_DENIED,
-    CONFLICT,
+    EMAIL_EXISTS,
+    EMAIL_REQUIRED,
     GROUP_NOT_FOUND,
-    DomainError,
-    ErrorCode,
+    INVALID_EMAIL,
+    STATION_NOT_FOUND,
+    TEXT_TOO_LONG,
     NotFound,
 )
 from domain.groups.models import ChargingGroup
-from domain.pagination import Page, PageRequest, paginate
+from domain.pagination import Page, PageRequest
 from domain.principal import Principal
 from domain.scope import (
     group_or_base,
+    in_subtree,
+    organisation_rows,
     parse_id,
     visible_groups,
     visible_stations,
@@ -46,11 +51,6 @@ from domain.users import tokens
 from domain.users.membership import user_group_to_join
 from domain.users.models import AccessRight, ChargingUser, Token
 from domain.users.tokens import UNCHANGED, USER_NOT_FOUND, TokenData, Unchanged
-
-EMAIL_REQUIRED = "E-mail address is required."
-INVALID_EMAIL = "Invalid e-mail address."
-EMAIL_EXISTS = "A charging user with this e-mail already exists."
-STATION_NOT_FOUND = "Charging station does not exist."  # seed 003
 
 M = TypeVar("M", bound=Model)
 
@@ -114,34 +114,28 @@ class UserChanges:
 def clean_name(value: str, field: str, label: str) -> str:
     value = value.strip()
     if len(value) > NAME_MAX:
-        raise DomainError(
-            ErrorCode.TOO_LONG, f"{label} is longer than {NAME_MAX} characters.", field
-        )
+        raise TEXT_TOO_LONG.error(field, label=label, max_length=NAME_MAX)
     return value
 
 
 def clean_email(value: str, field: str = "email") -> str:
     value = value.strip()
     if not value:
-        raise DomainError(ErrorCode.REQUIRED, EMAIL_REQUIRED, field)
+        raise EMAIL_REQUIRED.error(field)
     if len(value) > EMAIL_MAX or not EMAIL_RE.match(value):
-        raise DomainError(ErrorCode.INVALID_EMAIL, INVALID_EMAIL, field)
+        raise INVALID_EMAIL.error(field)
     return value
 
 
 async def get(*, principal: Principal, user_id: str | uuid.UUID) -> ChargingUser | None:
-    uid = parse_id(user_id)
-    return None if uid is None else await visible_users(principal).get_or_none(id=uid)
+    return await rows.find(visible_users(principal), user_id)
 
 
 async def require(
     principal: Principal, user_id: str | uuid.UUID, field: str = "id"
 ) -> ChargingUser:
     """A visible user, locked for update; NotFound otherwise."""
-    found = await get(principal=principal, user_id=user_id)
-    if found is None:
-        raise NotFound(USER_NOT_FOUND, field)
-    return await ChargingUser.select_for_update().get(id=found.id)
+    return await rows.lock(visible_users(principal), user_id, message=USER_NOT_FOUND, field=field)
 
 
 async def visible_ids(
@@ -164,17 +158,19 @@ async def _email_free(principal: Principal, email: str) -> str:
     """The e-mail key, once no live user of the organisation has it (under a lock)."""
     key = email.lower()
     await tokens.advisory_locks([f"user-email:{principal.organisation_id}:{key}"])
-    taken = await ChargingUser.filter(
-        organisation_id=principal.organisation_id, email_key=key, removed_at=None
-    ).exists()
+    taken = (
+        await organisation_rows(ChargingUser, principal.organisation_id)
+        .filter(email_key=key, removed_at=None)
+        .exists()
+    )
     if taken:
-        raise DomainError(ErrorCode.ALREADY_EXISTS, EMAIL_EXISTS, "email")
+        raise EMAIL_EXISTS.error("email")
     return key
 
 
 async def create(*, principal: Principal, data: UserData) -> ChargingUser:
     if data.tokens and not principal.may("token.create"):
-        raise DomainError(ErrorCode.ACCESS_DENIED, ACCESS_DENIED, "tokens")
+        raise ACCESS_DENIED.error("tokens")
     user_group = await user_group_to_join(principal, data.user_group_id)
     first_name = clean_name(data.first_name, "firstName", "First name")
     last_name = clean_name(data.last_name, "lastName", "Last name")
@@ -207,8 +203,7 @@ async def update(*, principal: Principal, user_id: str, changes: UserChanges) ->
             changes.user_group_id,
             current=user.user_group_id,  # type: ignore[arg-type]
         )
-    if changes.version is not None and changes.version != user.version:
-        raise DomainError(ErrorCode.CONFLICT, CONFLICT, "version")
+    rows.check_version(user, changes.version)
     if changes.first_name is not None:
         user.first_name = clean_name(changes.first_name, "firstName", "First name")
     if changes.last_name is not None:
@@ -225,8 +220,7 @@ async def update(*, principal: Principal, user_id: str, changes: UserChanges) ->
     await _replace_rights(principal, user, group_ids, station_ids)
     if changes.active is not None:
         user.active = changes.active
-    user.version += 1
-    await user.save()
+    await rows.bump(user)
     return user
 
 
@@ -234,12 +228,10 @@ async def remove(*, principal: Principal, user_id: str, version: int | None = No
     """The user leaves every list and lookup; the row and its history stay, and its tokens
     are marked deleted so their ids can be given to someone else."""
     user = await require(principal, user_id)
-    if version is not None and version != user.version:
-        raise DomainError(ErrorCode.CONFLICT, CONFLICT, "version")
+    rows.check_version(user, version)
     now = datetime.now(UTC)
     user.removed_at = now
-    user.version += 1
-    await user.save(update_fields=["removed_at", "version"])
+    await rows.bump(user, "removed_at")
     await tokens.retire_all(user, now)
 
 
@@ -280,11 +272,11 @@ def _search(
 ) -> QuerySet[ChargingUser]:
     """Every word must match a name, the e-mail or the id of one of the user's live tokens."""
     for word in text.split():
-        by_token = Token.filter(
-            organisation_id=principal.organisation_id,
-            deleted_at=None,
-            uid_key__contains=word.upper(),
-        ).values("user_id")
+        by_token = (
+            organisation_rows(Token, principal.organisation_id)
+            .filter(deleted_at=None, uid_key__contains=word.upper())
+            .values("user_id")
+        )
         query = query.filter(
             Q(first_name__icontains=word)
             | Q(last_name__icontains=word)
@@ -302,11 +294,7 @@ async def list_users(
         query = _search(query, principal, filter.search)
     if filter.group_id is not None:
         # An unknown or out-of-scope group matches nothing, like an empty group.
-        gid = parse_id(filter.group_id)
-        group = None if gid is None else await visible_groups(principal).get_or_none(id=gid)
-        query = (
-            query.filter(group__path__startswith=group.path) if group else query.filter(id__in=[])
-        )
+        query = in_subtree(query, await rows.find(visible_groups(principal), filter.group_id))
     if filter.user_group_id is not None:
         query = query.filter(
             user_group_id__in=Subquery(
@@ -315,8 +303,7 @@ async def list_users(
                 .values("id")
             )
         )
-    order = [f"-{f}" if filter.descending else f for f in ORDER[filter.sort]]
-    return await paginate(query, page, [*order, "id"])
+    return await rows.sorted_page(query, page, ORDER[filter.sort], descending=filter.descending)
 
 
 async def get_many(

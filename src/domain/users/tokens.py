@@ -13,24 +13,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 
-from tortoise.expressions import Subquery
 from tortoise.functions import Count
-from tortoise.queryset import QuerySet
 
-from domain import db
-from domain.errors import DomainError, ErrorCode, NotFound
+from domain import db, rows
+from domain.errors import (
+    ENDS_BEFORE_START,
+    TOKEN_EXISTS,
+    TOKEN_NAME_TOO_LONG,
+    TOKEN_NOT_FOUND,
+    UID_CHARACTERS,
+    UID_REQUIRED,
+    UID_TOO_LONG,
+    USER_NOT_FOUND,
+)
 from domain.principal import Principal
-from domain.scope import parse_id, visible_users
+from domain.scope import organisation_rows, visible_tokens, visible_users
 from domain.users.models import ChargingUser, Token, TokenStatus
-
-USER_NOT_FOUND = "Charging user not found."  # seed 003
-TOKEN_NOT_FOUND = "Token not found."
-TOKEN_EXISTS = "Token already exists."  # seed 003
-UID_REQUIRED = "Token id is required."
-UID_TOO_LONG = "Token id is longer than 36 characters."
-UID_CHARACTERS = "Token id may contain only printable characters and no spaces."
-NAME_TOO_LONG = "Token name is longer than 100 characters."
-ENDS_BEFORE_START = "Token validity ends before it starts."
 
 UID_MAX = 36
 NAME_MAX = 100
@@ -65,29 +63,22 @@ class TokenChanges:
     valid_to: datetime | Unchanged | None = UNCHANGED
 
 
-def visible_tokens(principal: Principal) -> QuerySet[Token]:
-    """Live tokens of the charging users the principal sees."""
-    return Token.filter(
-        deleted_at=None, user_id__in=Subquery(visible_users(principal).values("id"))
-    )
-
-
 def clean_uid(uid: str, field: str = "uid") -> str:
     uid = uid.strip()
     if not uid:
-        raise DomainError(ErrorCode.REQUIRED, UID_REQUIRED, field)
+        raise UID_REQUIRED.error(field)
     if len(uid) > UID_MAX:
-        raise DomainError(ErrorCode.TOO_LONG, UID_TOO_LONG, field)
+        raise UID_TOO_LONG.error(field)
     # What a station reads off a card: printable ASCII without blanks.
     if not all("!" <= ch <= "~" for ch in uid):
-        raise DomainError(ErrorCode.INVALID_INPUT, UID_CHARACTERS, field)
+        raise UID_CHARACTERS.error(field)
     return uid
 
 
 def clean_name(name: str, field: str = "name") -> str:
     name = name.strip()
     if len(name) > NAME_MAX:
-        raise DomainError(ErrorCode.TOO_LONG, NAME_TOO_LONG, field)
+        raise TOKEN_NAME_TOO_LONG.error(field)
     return name
 
 
@@ -100,7 +91,7 @@ def utc(value: datetime | None) -> datetime | None:
 
 def check_window(valid_from: datetime | None, valid_to: datetime | None, field: str) -> None:
     if valid_from is not None and valid_to is not None and valid_to < valid_from:
-        raise DomainError(ErrorCode.INVALID_INPUT, ENDS_BEFORE_START, field)
+        raise ENDS_BEFORE_START.error(field)
 
 
 def check(data: TokenData, prefix: str = "") -> TokenData:
@@ -128,12 +119,12 @@ async def insert(user: ChargingUser, tokens: Sequence[TokenData], prefix: str = 
     made: list[Token] = []
     for n, data in enumerate(checked):
         key = data.uid.upper()
-        if await Token.filter(
-            organisation_id=user.organisation_id, uid_key=key, deleted_at=None
-        ).exists():
-            raise DomainError(
-                ErrorCode.ALREADY_EXISTS, TOKEN_EXISTS, f"{prefix}[{n}].uid" if prefix else "uid"
-            )
+        if (
+            await organisation_rows(Token, user.organisation_id)
+            .filter(uid_key=key, deleted_at=None)
+            .exists()
+        ):
+            raise TOKEN_EXISTS.error(f"{prefix}[{n}].uid" if prefix else "uid")
         made.append(
             await Token.create(
                 organisation_id=user.organisation_id,
@@ -151,20 +142,15 @@ async def insert(user: ChargingUser, tokens: Sequence[TokenData], prefix: str = 
 
 async def add(*, principal: Principal, user_id: str, data: TokenData) -> Token:
     """Add a token to a charging user the principal sees."""
-    uid = parse_id(user_id)
-    user = None if uid is None else await visible_users(principal).get_or_none(id=uid)
-    if user is None:
-        raise NotFound(USER_NOT_FOUND, "userId")
+    user = await rows.require(
+        visible_users(principal), user_id, message=USER_NOT_FOUND, field="userId"
+    )
     (token,) = await insert(user, [data])
     return token
 
 
 async def _require(principal: Principal, token_id: str) -> Token:
-    tid = parse_id(token_id)
-    found = None if tid is None else await visible_tokens(principal).get_or_none(id=tid)
-    if found is None:
-        raise NotFound(TOKEN_NOT_FOUND, "id")
-    return await Token.select_for_update().get(id=found.id)
+    return await rows.lock(visible_tokens(principal), token_id, message=TOKEN_NOT_FOUND, field="id")
 
 
 async def update(*, principal: Principal, token_id: str, changes: TokenChanges) -> Token:

@@ -14,23 +14,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from tortoise.expressions import F, Q
+from tortoise.expressions import Q
 from tortoise.functions import Count
 
+from domain import rows
 from domain.errors import (
-    CONFLICT,
+    HAS_MEMBERS,
+    TARIFF_NOT_FOUND,
     USER_GROUP_NOT_FOUND,
-    DomainError,
-    ErrorCode,
-    NotFound,
     require_text,
 )
-from domain.pagination import Page, PageRequest, paginate
+from domain.pagination import Page, PageRequest
 from domain.pricing.models import Tariff
 from domain.principal import Principal
 from domain.scope import (
     group_or_base,
-    parse_id,
     visible_tariffs,
     visible_user_groups,
     visible_users,
@@ -40,8 +38,6 @@ from domain.users.models import ChargingUser, UserGroup
 from domain.users.service import visible_ids
 from domain.users.tokens import UNCHANGED, USER_NOT_FOUND, Unchanged
 
-HAS_MEMBERS = "The charging user group has members. Remove them first."
-TARIFF_NOT_FOUND = "Tariff does not exist."
 NAME_MAX = 100
 
 
@@ -77,17 +73,13 @@ class UserGroupChanges:
 
 
 async def get(*, principal: Principal, user_group_id: str | uuid.UUID) -> UserGroup | None:
-    ugid = parse_id(user_group_id)
-    return None if ugid is None else await visible_user_groups(principal).get_or_none(id=ugid)
+    return await rows.find(visible_user_groups(principal), user_group_id)
 
 
 async def _require(principal: Principal, user_group_id: str, version: int | None) -> UserGroup:
-    found = await get(principal=principal, user_group_id=user_group_id)
-    if found is None:
-        raise NotFound(USER_GROUP_NOT_FOUND, "id")
-    row = await UserGroup.select_for_update().get(id=found.id)
-    if version is not None and version != row.version:
-        raise DomainError(ErrorCode.CONFLICT, CONFLICT, "version")
+    query = visible_user_groups(principal)
+    row = await rows.lock(query, user_group_id, message=USER_GROUP_NOT_FOUND, field="id")
+    rows.check_version(row, version)
     return row
 
 
@@ -118,8 +110,7 @@ async def update(
         row.active = changes.active
     if changes.member_ids is not None:
         await _set_members(principal, row, await _members(principal, changes.member_ids))
-    row.version += 1
-    await row.save()
+    await rows.bump(row)
     return row
 
 
@@ -138,15 +129,12 @@ async def _set_members(principal: Principal, row: UserGroup, member_ids: list[uu
         .values_list("id", flat=True)
     )
     if leaving:
-        await ChargingUser.filter(id__in=list(leaving)).update(
-            user_group_id=None, version=F("version") + 1
-        )
+        await rows.bump_all(ChargingUser.filter(id__in=list(leaving)), user_group_id=None)
     if member_ids:
-        await (
-            ChargingUser.filter(id__in=member_ids)
-            .filter(Q(user_group_id=None) | ~Q(user_group_id=row.id))
-            .update(user_group_id=row.id, version=F("version") + 1)
+        joining = ChargingUser.filter(id__in=member_ids).filter(
+            Q(user_group_id=None) | ~Q(user_group_id=row.id)
         )
+        await rows.bump_all(joining, user_group_id=row.id)
 
 
 async def set_fees(
@@ -163,26 +151,23 @@ async def set_fees(
         row.ac_tariff = await _tariff(principal, ac_tariff_id, "acTariffId")
     if dc_tariff_id is not UNCHANGED:
         row.dc_tariff = await _tariff(principal, dc_tariff_id, "dcTariffId")
-    row.version += 1
-    await row.save()
+    await rows.bump(row)
     return row
 
 
 async def _tariff(principal: Principal, tariff_id: str | None, field: str) -> Tariff | None:
     if tariff_id is None:
         return None
-    tid = parse_id(tariff_id)
-    found = None if tid is None else await visible_tariffs(principal).get_or_none(id=tid)
-    if found is None:
-        raise NotFound(TARIFF_NOT_FOUND, field)
-    return found
+    return await rows.require(
+        visible_tariffs(principal), tariff_id, message=TARIFF_NOT_FOUND, field=field
+    )
 
 
 async def delete(*, principal: Principal, user_group_id: str, version: int | None = None) -> None:
     """Only an empty group goes: members anywhere (even outside your scope) keep it."""
     row = await _require(principal, user_group_id, version)
     if await ChargingUser.filter(user_group_id=row.id, removed_at=None).exists():
-        raise DomainError(ErrorCode.NOT_EMPTY, HAS_MEMBERS, "id")
+        raise HAS_MEMBERS.error("id")
     # Removed users that were members lose the link (ON DELETE SET NULL).
     await row.delete()
 
@@ -193,8 +178,7 @@ async def list_user_groups(
     query = visible_user_groups(principal)
     if filter.search and filter.search.strip():
         query = query.filter(name__icontains=filter.search.strip())
-    field = filter.sort.value
-    return await paginate(query, page, [f"-{field}" if filter.descending else field, "id"])
+    return await rows.sorted_page(query, page, filter.sort, descending=filter.descending)
 
 
 async def get_many(

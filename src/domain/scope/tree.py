@@ -1,12 +1,15 @@
-"""The one place that expands a principal into the rows it may see. Deny by default."""
+"""The tree scope: the groups, operators, stations, users, user groups and tariffs of the
+principal's organisation at or below its base group. Deny by default."""
 
 from __future__ import annotations
 
 import uuid
+from typing import TypeVar
 
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from domain.errors import GROUP_NOT_FOUND, USER_GROUP_NOT_FOUND, NotFound
+from domain.errors import GROUP_NOT_FOUND, USER_GROUP_NOT_FOUND
 from domain.groups.models import ChargingGroup
 from domain.operators.models import Operator
 from domain.pricing.models import Tariff
@@ -14,14 +17,17 @@ from domain.principal import Principal
 from domain.stations.models import ChargingStation, StationState
 from domain.users.models import ChargingUser, UserGroup
 
+M = TypeVar("M", bound=Model)
 
-def _has_scope(principal: Principal) -> bool:
+
+def has_scope(principal: Principal) -> bool:
+    """Whether the principal has a subtree at all (an empty scope means no rows)."""
     return bool(principal.base_path) and principal.organisation_id is not None
 
 
 def visible_groups(principal: Principal) -> QuerySet[ChargingGroup]:
     """Groups in the principal's organisation at or below its base group."""
-    if not _has_scope(principal):
+    if not has_scope(principal):
         return ChargingGroup.filter(id__in=[])
     return ChargingGroup.filter(
         organisation_id=principal.organisation_id, path__startswith=principal.base_path
@@ -30,7 +36,7 @@ def visible_groups(principal: Principal) -> QuerySet[ChargingGroup]:
 
 def visible_operators(principal: Principal) -> QuerySet[Operator]:
     """Operators whose base group lies inside the principal's subtree."""
-    if not _has_scope(principal):
+    if not has_scope(principal):
         return Operator.filter(id__in=[])
     return Operator.filter(
         organisation_id=principal.organisation_id,
@@ -40,7 +46,7 @@ def visible_operators(principal: Principal) -> QuerySet[Operator]:
 
 def visible_stations(principal: Principal) -> QuerySet[ChargingStation]:
     """Live stations in a group inside the principal's subtree (not orphans, not discovered)."""
-    if not _has_scope(principal):
+    if not has_scope(principal):
         return ChargingStation.filter(id__in=[])
     return ChargingStation.filter(
         organisation_id=principal.organisation_id,
@@ -52,7 +58,7 @@ def visible_stations(principal: Principal) -> QuerySet[ChargingStation]:
 def discovered_stations(principal: Principal) -> QuerySet[ChargingStation]:
     """Stations that connected with an unknown identifier, awaiting adoption (admins only:
     they belong to no group, so only an operator based at the root group sees them)."""
-    if not _has_scope(principal) or principal.base_path.count("/") != 2:
+    if not has_scope(principal) or not principal.at_root:
         return ChargingStation.filter(id__in=[])
     return ChargingStation.filter(
         organisation_id=principal.organisation_id, state=StationState.DISCOVERED
@@ -61,7 +67,7 @@ def discovered_stations(principal: Principal) -> QuerySet[ChargingStation]:
 
 def visible_users(principal: Principal) -> QuerySet[ChargingUser]:
     """Charging users (not removed) whose charging group lies in the principal's subtree."""
-    if not _has_scope(principal):
+    if not has_scope(principal):
         return ChargingUser.filter(id__in=[])
     return ChargingUser.filter(
         organisation_id=principal.organisation_id,
@@ -72,7 +78,7 @@ def visible_users(principal: Principal) -> QuerySet[ChargingUser]:
 
 def visible_user_groups(principal: Principal) -> QuerySet[UserGroup]:
     """Charging user groups owned by a charging group in the principal's subtree."""
-    if not _has_scope(principal):
+    if not has_scope(principal):
         return UserGroup.filter(id__in=[])
     return UserGroup.filter(
         organisation_id=principal.organisation_id, group__path__startswith=principal.base_path
@@ -81,7 +87,7 @@ def visible_user_groups(principal: Principal) -> QuerySet[UserGroup]:
 
 def visible_tariffs(principal: Principal) -> QuerySet[Tariff]:
     """Tariffs owned by a charging group in the principal's subtree."""
-    if not _has_scope(principal):
+    if not has_scope(principal):
         return Tariff.filter(id__in=[])
     return Tariff.filter(
         organisation_id=principal.organisation_id, group__path__startswith=principal.base_path
@@ -98,7 +104,7 @@ async def group_or_base(
         gid = parse_id(group_id)
         group = None if gid is None else await visible_groups(principal).get_or_none(id=gid)
     if group is None:
-        raise NotFound(GROUP_NOT_FOUND, field)
+        raise GROUP_NOT_FOUND.error(field)
     return group
 
 
@@ -111,12 +117,27 @@ async def user_group_or_none(
     ugid = parse_id(user_group_id)
     found = None if ugid is None else await visible_user_groups(principal).get_or_none(id=ugid)
     if found is None:
-        raise NotFound(USER_GROUP_NOT_FOUND, field)
+        raise USER_GROUP_NOT_FOUND.error(field)
     return found
 
 
 def path_in_scope(principal: Principal, path: str) -> bool:
-    return _has_scope(principal) and path.startswith(principal.base_path)
+    return has_scope(principal) and path.startswith(principal.base_path)
+
+
+def in_subtree(query: QuerySet[M], group: ChargingGroup | None) -> QuerySet[M]:
+    """Rows of `query` whose charging group lies at or below `group`; none when `group` is
+    None (an unknown or out-of-scope group filters like an empty one)."""
+    if group is None:
+        return query.filter(id__in=[])
+    return query.filter(group__path__startswith=group.path)
+
+
+def organisation_rows(model: type[M], organisation_id: object) -> QuerySet[M]:
+    """Every row of `model` in one organisation. Not operator scope: for what a station or a
+    job knows inside its own organisation, organisation-wide uniqueness checks and
+    organisation-wide registers (the EVSE id pool, the configuration profile)."""
+    return model.filter(organisation_id=organisation_id)
 
 
 def parse_id(value: str | uuid.UUID | None) -> uuid.UUID | None:
