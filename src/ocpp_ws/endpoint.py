@@ -13,11 +13,13 @@ from tortoise.transactions import in_transaction
 
 from domain.events.connection import Admission, admit, well_formed
 from domain.stations.models import ChargingStation
+from ocpp_ws import v16
 from ocpp_ws.node import Node
-from ocpp_ws.pipeline import Session, Station
-from ocpp_ws.v16 import ADAPTER
+from ocpp_ws.pipeline import Adapter, Session, Station
 
 log = logging.getLogger("evcms.ocpp")
+# The OCPP versions spoken here, one adapter each on the same pipeline (2.0.1 next).
+ADAPTERS: tuple[Adapter, ...] = (v16.ADAPTER,)
 RETRY_HANDSHAKE_SECONDS = 30  # told to a station whose handshake finds no database
 MESSAGE_TOO_BIG = 1009  # websocket close code (RFC 6455 section 7.4.1)
 
@@ -79,13 +81,23 @@ async def deny(
     await websocket.send_denial_response(PlainTextResponse(text, status, headers=headers))
 
 
+def choose(subprotocols: list[str]) -> Adapter | None:
+    """The version the station asks for: the first of its subprotocols we speak."""
+    for name in subprotocols:
+        for adapter in ADAPTERS:
+            if adapter.subprotocol == name:
+                return adapter
+    return None
+
+
 async def ocpp_endpoint(websocket: WebSocket) -> None:
     organisation = websocket.path_params["organisation"]
     identifier = websocket.path_params["identifier"]
-    adapter = ADAPTER
     node: Node = websocket.app.state.node
-    if adapter.subprotocol not in websocket.scope.get("subprotocols", []):
-        await deny(websocket, 400, f"Subprotocol {adapter.subprotocol} required")
+    adapter = choose(websocket.scope.get("subprotocols", []))
+    if adapter is None:
+        offered = " or ".join(a.subprotocol for a in ADAPTERS)
+        await deny(websocket, 400, f"Subprotocol {offered} required")
         return
     row = await _admitted(websocket, node, organisation, identifier)
     if row is None:
