@@ -10,7 +10,7 @@ import pytest
 from domain.users.models import ChargingUser, Token
 from tests import factories
 from tests.conftest import login
-from tests.gql.test_charging_users import ACCESS_DENIED, CREATE, snapshot
+from tests.gql.charging_users_support import ACCESS_DENIED, CREATE, snapshot
 from tests.gqlclient import GraphQLClient
 
 TOKEN = "id uid name status validFrom validTo"
