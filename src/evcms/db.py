@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -59,8 +60,16 @@ async def close() -> None:
 
 
 async def migrate(url: str) -> None:
-    """Apply every checked-in migration that the database has not seen."""
+    """Apply every checked-in migration that the database has not seen, then close the
+    migration's connections (quietly: "Tortoise-ORM shutdown" at start-up misled readers)."""
     await run_migrations(config=tortoise_config(url))
+    tortoise_log = logging.getLogger("tortoise")
+    level = tortoise_log.level
+    tortoise_log.setLevel(logging.WARNING)
+    try:
+        await Tortoise.close_connections()
+    finally:
+        tortoise_log.setLevel(level)
 
 
 class Probe:

@@ -29,6 +29,14 @@ def configure(level: str = "INFO") -> None:
     # asyncpg's pool logs a traceback each time it fails to reconnect while PostgreSQL is
     # away; the node says once that the database is lost and once that it is back.
     logging.getLogger("asyncpg.pool").addFilter(_not_an_outage)
+    # arq stops a worker it does not own the signals of by "handling" SIGUSR1 and says so
+    # ("shutdown on SIGUSR1"): no signal was sent; evcms.worker says that the worker stopped.
+    logging.getLogger("arq.worker").addFilter(_not_a_pretend_signal)
+
+
+def _not_a_pretend_signal(record: logging.LogRecord) -> bool:
+    args = record.args if isinstance(record.args, tuple) else ()
+    return not (args and str(args[0]) == "SIGUSR1")
 
 
 def _not_an_outage(record: logging.LogRecord) -> bool:

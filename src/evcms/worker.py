@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,6 +15,8 @@ from evcms import db
 from evcms.settings import Settings
 from workers.jobs import CRON_JOBS, FUNCTIONS
 from workers.mail import MAX_TRIES, SmtpConfig
+
+log = logging.getLogger("evcms")
 
 
 def build_worker(settings: Settings, *, init_db: bool = True, **kwargs: Any) -> Worker:
@@ -53,6 +56,10 @@ async def run_in_background(settings: Settings) -> AsyncIterator[Worker]:
         yield worker
     finally:
         await worker.close()
+        log.info(
+            "worker stopped: %d jobs complete, %d failed, %d retried",
+            worker.jobs_complete, worker.jobs_failed, worker.jobs_retried,
+        )  # fmt: skip
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

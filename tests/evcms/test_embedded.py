@@ -104,11 +104,13 @@ def _free_port() -> int:
 LOGIN = 'mutation { login(username: "admin", password: "%s") { token errors { message } } }'
 
 
-async def _serve(data_dir: Path, port: int, log: Path) -> asyncio.subprocess.Process:
+async def _serve(
+    data_dir: Path, port: int, log: Path, *, log_level: str = "WARNING"
+) -> asyncio.subprocess.Process:
     env = {
         k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SMTP_URL"}
     }
-    env.update(DATA_DIR=str(data_dir), LOG_LEVEL="WARNING")
+    env.update(DATA_DIR=str(data_dir), LOG_LEVEL=log_level)
     with log.open("wb") as out:
         process = await asyncio.create_subprocess_exec(
             *evcms_command(),
@@ -181,7 +183,7 @@ async def test_serve_embedded_first_and_second_start(tmp_path: Path) -> None:
     assert "Embedded services stopped." in text
     assert processes_mentioning(data_dir) == []
 
-    process = await _serve(data_dir, port, log)
+    process = await _serve(data_dir, port, log, log_level="INFO")
     second = read(log)
     assert not PRINTED_PASSWORD.search(second), second
     assert re.search(r'"admin" exist already', second), second
@@ -190,3 +192,9 @@ async def test_serve_embedded_first_and_second_start(tmp_path: Path) -> None:
     process.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(process.wait(), 60) == 0, read(log)
     assert processes_mentioning(data_dir) == []
+    # What an operator reads at INFO: no "shutdown" while starting (the migrations' own
+    # connections close quietly), and no signal that nobody sent.
+    told = read(log)
+    assert told.count("Tortoise-ORM shutdown") == 1, told
+    assert "SIGUSR1" not in told, told
+    assert "worker stopped:" in told, told

@@ -34,7 +34,6 @@ async def _migrate(url: str) -> None:
     from evcms import db
 
     await db.migrate(url)
-    await db.close()
 
 
 # --- bootstrap ------------------------------------------------------------------------------

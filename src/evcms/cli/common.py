@@ -130,7 +130,6 @@ async def connect(url: str, *, migrate: bool) -> None:
 
     if migrate:
         await db.migrate(url)
-        await db.close()
     await db.init(url)
 
 
