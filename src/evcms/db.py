@@ -55,14 +55,12 @@ async def init(url: str, *, global_fallback: bool = True) -> None:
     await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=global_fallback)
 
 
-async def close() -> None:
-    await Tortoise.close_connections()
-
-
-async def migrate(url: str) -> None:
-    """Apply every checked-in migration that the database has not seen, then close the
-    migration's connections (quietly: "Tortoise-ORM shutdown" at start-up misled readers)."""
-    await run_migrations(config=tortoise_config(url))
+async def close(*, quietly: bool = False) -> None:
+    """Close the ORM's connections; `quietly` for a start-up step's own (Tortoise's
+    "Tortoise-ORM shutdown" while starting misleads whoever reads the log)."""
+    if not quietly:
+        await Tortoise.close_connections()
+        return
     tortoise_log = logging.getLogger("tortoise")
     level = tortoise_log.level
     tortoise_log.setLevel(logging.WARNING)
@@ -70,6 +68,13 @@ async def migrate(url: str) -> None:
         await Tortoise.close_connections()
     finally:
         tortoise_log.setLevel(level)
+
+
+async def migrate(url: str) -> None:
+    """Apply every checked-in migration that the database has not seen, then close the
+    migration's connections (quietly: "Tortoise-ORM shutdown" at start-up misled readers)."""
+    await run_migrations(config=tortoise_config(url))
+    await close(quietly=True)
 
 
 class Probe:

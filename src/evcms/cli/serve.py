@@ -142,7 +142,7 @@ async def _prepare_serve(settings: Settings, *, embedded_db: bool) -> list[str]:
     try:
         return await _ensure_demo()
     finally:
-        await db.close()
+        await db.close(quietly=True)  # the app connects again as it starts
 
 
 async def _ensure_demo() -> list[str]:
