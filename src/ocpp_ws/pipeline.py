@@ -111,7 +111,7 @@ class Session:
         try:
             frame = frames.parse(text)
         except frames.Unreadable as unreadable:
-            log.info("station %s sent %s: ignored", self.station.identifier, unreadable)
+            log.debug("station %s sent %s: ignored", self.station.identifier, unreadable)
             if unreadable.answer is not None:
                 await self.link.send(unreadable.answer)
             return
@@ -122,7 +122,7 @@ class Session:
         if waiting is not None and not waiting.done():
             waiting.set_result(frame)
         else:
-            log.info("station %s answered a call nobody waits for", self.station.identifier)
+            log.debug("station %s answered a call nobody waits for", self.station.identifier)
 
     async def _answer(self, frame: frames.Frame) -> str:
         action, payload = frame.rest
