@@ -118,6 +118,9 @@ LIMIT_RANGE = Message(C.INVALID_INPUT, "Limit must be between 1 and {max_page_si
 
 # Operators, sign-in and organisations.
 THROTTLED = Message(C.THROTTLED, "Too many failed login attempts. Try again later.")
+OPERATOR_EMAIL_EXISTS = Message(
+    C.ALREADY_EXISTS, "Another operator of the organisation already has this e-mail address."
+)
 INVALID_TOKEN = Message(C.INVALID_TOKEN, "The link is invalid or has expired.")
 USERNAME_RULE = Message(
     C.INVALID_INPUT, "Username may contain only letters, digits and . _ - @ +, 2 to 64 characters."
@@ -152,6 +155,9 @@ GROUP_HAS_SUBGROUPS = Message(
 )
 GROUP_HAS_STATIONS = Message(C.NOT_EMPTY, "The group has charging stations.")
 GROUP_IS_BASE = Message(C.NOT_EMPTY, "The group is the base group of an operator.")
+GROUP_NAME_EXISTS = Message(
+    C.ALREADY_EXISTS, "The parent group already has a subgroup with this name (in any case)."
+)
 
 # Charging stations, points, sockets and EVSE ids.
 LATITUDE_RANGE = Message(C.INVALID_INPUT, "Latitude must be between -90 and 90.")
@@ -219,6 +225,9 @@ LISTED_BEFORE = Message(C.ALREADY_EXISTS, "Listed more than once.")
 
 # Tariffs, group pricing, price exceptions and applying user groups to stations.
 TARIFF_NOT_FOUND = Message(C.NOT_FOUND, "Tariff does not exist.")
+TARIFF_NAME_EXISTS = Message(
+    C.ALREADY_EXISTS, "The group already owns a tariff with this name (in any case)."
+)
 EXCEPTION_NOT_FOUND = Message(C.NOT_FOUND, "Price exception does not exist.")
 NEGATIVE_PRICE = Message(C.INVALID_INPUT, "Prices cannot be negative.")
 PRICE_DECIMALS = Message(C.INVALID_INPUT, "Prices can have at most 4 decimals.")

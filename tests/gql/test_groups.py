@@ -1,5 +1,7 @@
 """Charging groups (seed 003): create, rename, move, delete, list with search, sort, counts."""
 
+import asyncio
+
 import pytest
 
 from domain.groups.models import ChargingGroup
@@ -238,3 +240,54 @@ async def test_bad_page_size_is_a_clear_error(as_admin, world):
     body = await as_admin.raw(LIST, {"page": {"limit": 1000}})
     assert body["errors"][0]["message"] == "Limit must be between 1 and 100."
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def name_taken(field: str = "name") -> list[dict]:
+    return [
+        {
+            "code": "ALREADY_EXISTS",
+            "field": field,
+            "message": "The parent group already has a subgroup with this name (in any case).",
+        }
+    ]
+
+
+async def test_sibling_groups_have_different_names_in_any_case(as_admin, world):
+    await factories.group(world.root, "North")
+    before = await snapshot()
+    for name in ("North", "north", " NORTH "):
+        data = await as_admin(CREATE, name=name)
+        assert data["createChargingGroup"] == {"group": None, "errors": name_taken()}
+        # Renaming a sibling to it is refused too.
+        data = await as_admin(UPDATE, input={"id": str(world.g2.id), "name": name})
+        assert data["updateChargingGroup"] == {"group": None, "errors": name_taken()}
+    assert await snapshot() == before
+    # Under another parent the name is free, and a group may change its own name's case.
+    data = await as_admin(CREATE, name="North", parent=str(world.g1.id))
+    below_g1 = data["createChargingGroup"]["group"]["id"]
+    assert data["createChargingGroup"]["errors"] == []
+    data = await as_admin(UPDATE, input={"id": below_g1, "name": "NORTH"})
+    assert data["updateChargingGroup"]["errors"] == []
+
+
+async def test_moving_a_group_next_to_a_namesake_is_refused(as_admin, world):
+    await factories.group(world.root, "North")
+    moving = await factories.group(world.g1, "north")
+    before = await snapshot()
+    data = await as_admin(UPDATE, input={"id": str(moving.id), "parentId": str(world.root.id)})
+    assert data["updateChargingGroup"] == {"group": None, "errors": name_taken("parentId")}
+    input = {"id": str(moving.id), "parentId": str(world.root.id), "name": "NORTH"}
+    data = await as_admin(UPDATE, input=input)
+    assert data["updateChargingGroup"] == {"group": None, "errors": name_taken()}
+    assert await snapshot() == before
+    input = {"id": str(moving.id), "parentId": str(world.root.id), "name": "North 2"}
+    data = await as_admin(UPDATE, input=input)
+    assert data["updateChargingGroup"]["errors"] == []
+
+
+async def test_concurrent_creates_of_one_name_give_one_group(as_admin, world):
+    names = ["North", "NORTH", "north", "North"]
+    results = await asyncio.gather(*(as_admin(CREATE, name=name) for name in names))
+    errors = sorted((r["createChargingGroup"]["errors"] for r in results), key=len)
+    assert errors == [[], name_taken(), name_taken(), name_taken()]
+    assert await ChargingGroup.filter(name__iexact="north").count() == 1

@@ -1,5 +1,7 @@
 """Operators (seed 003): list, edit, status, permission level, delete, each within scope."""
 
+import asyncio
+
 import pytest
 
 from domain.operators.models import Operator
@@ -206,3 +208,48 @@ async def test_admin_lookup_of_other_org_operator_is_null(as_admin, world):
     assert data == {"operator": None}
     data = await as_admin("query($id: ID!) { operator(id: $id) { username } }", id="garbage")
     assert data == {"operator": None}
+
+
+INVITE = """
+mutation($input: InviteOperatorInput!) {
+  inviteOperator(input: $input) { operator { username email } errors { code field message } }
+}
+"""
+EMAIL_TAKEN = [
+    {
+        "code": "ALREADY_EXISTS",
+        "field": "email",
+        "message": "Another operator of the organisation already has this e-mail address.",
+    }
+]
+
+
+async def test_operator_email_is_unique_in_the_organisation_in_any_case(client, as_admin, world):
+    await factories.operator(world.g2, "basic", username="bert", email="bert@example.com")
+    before = await snapshot()
+    for address in ("bert@example.com", "BERT@example.com", " Bert@Example.COM "):
+        data = await as_admin(INVITE, input={"username": "bert4", "email": address})
+        assert data["inviteOperator"] == {"operator": None, "errors": EMAIL_TAKEN}
+        data = await as_admin(UPDATE, input={"id": str(world.basic.id), "email": address})
+        assert data["updateOperator"] == {"operator": None, "errors": EMAIL_TAKEN}
+    assert await snapshot() == before
+    # One's own address in another case is no clash; another organisation may have it.
+    bert = await Operator.get(username="bert")
+    data = await as_admin(UPDATE, input={"id": str(bert.id), "email": "Bert@example.com"})
+    assert data["updateOperator"]["errors"] == []
+    omega = client.as_token(await login(client, "omega"))
+    data = await omega(INVITE, input={"username": "bert4", "email": "bert@example.com"})
+    assert data["inviteOperator"]["errors"] == []
+
+
+async def test_concurrent_invitations_with_one_email_give_one_operator(as_admin, world):
+    addresses = ["race@example.com", "RACE@example.com", "Race@Example.com"]
+    results = await asyncio.gather(
+        *(
+            as_admin(INVITE, input={"username": f"racer{n}", "email": address})
+            for n, address in enumerate(addresses)
+        )
+    )
+    errors = sorted((r["inviteOperator"]["errors"] for r in results), key=len)
+    assert errors == [[], EMAIL_TAKEN, EMAIL_TAKEN]
+    assert await Operator.filter(email__iexact="race@example.com").count() == 1

@@ -150,6 +150,42 @@ async def test_concurrent_creates_of_one_identifier_give_one_station_and_a_clear
     assert await ChargingStation.filter(identifier="EVI-RACE").count() == 1
 
 
+IDENTIFIER_TAKEN = [
+    {
+        "code": "ALREADY_EXISTS",
+        "field": "identifier",
+        "message": "Charging station already exists for that identifier.",
+    }
+]
+
+
+async def test_identifiers_are_unique_in_any_case_among_live_stations(as_admin, world):
+    await factories.station(world.g2, identifier="DEPOT-01")
+    before = await snapshot()
+    for identifier in ("depot-01", "Depot-01"):
+        data = await as_admin(CREATE, input={"name": "Depot", "identifier": identifier})
+        assert data["createChargingStation"] == {"station": None, "errors": IDENTIFIER_TAKEN}
+    assert await snapshot() == before
+
+
+async def test_a_deleted_stations_identifier_is_free_in_any_case(as_admin, world):
+    old = await factories.station(world.g2, identifier="DEPOT-01")
+    data = await as_admin(DELETE, id=str(old.id))
+    assert data["deleteChargingStation"]["errors"] == []
+    data = await as_admin(CREATE, input={"name": "Depot", "identifier": "depot-01"})
+    assert data["createChargingStation"]["errors"] == []
+
+
+async def test_concurrent_creates_in_different_cases_give_one_station(as_admin, world):
+    identifiers = ["DEPOT-01", "depot-01", "Depot-01", "dePOT-01"]
+    results = await asyncio.gather(
+        *(as_admin(CREATE, input={"name": i, "identifier": i}) for i in identifiers)
+    )
+    errors = sorted((r["createChargingStation"]["errors"] for r in results), key=len)
+    assert errors == [[], IDENTIFIER_TAKEN, IDENTIFIER_TAKEN, IDENTIFIER_TAKEN]
+    assert await ChargingStation.filter(identifier__iexact="depot-01").count() == 1
+
+
 async def test_basic_operator_cannot_create(as_basic, world):
     before = await snapshot()
     data = await as_basic(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -264,3 +265,43 @@ async def test_list_statements_do_not_grow_with_rows(as_admin, world):
     # Session lookup, count, page, group loader.
     assert ten == 4
     assert hundred == ten
+
+
+# --- names ---------------------------------------------------------------------------------
+
+NAME_TAKEN = [
+    {
+        "code": "ALREADY_EXISTS",
+        "field": "name",
+        "message": "The group already owns a tariff with this name (in any case).",
+    }
+]
+
+
+async def test_tariff_names_are_unique_per_owning_group_in_any_case(as_admin, world):
+    await factories.tariff(world.root, name="Standard AC")
+    other = await factories.tariff(world.root, name="Night")
+    in_g1 = await factories.tariff(world.g1, name="standard ac")
+    before = await everything()
+    for name in ("Standard AC", "STANDARD ac", " standard AC "):
+        data = await as_admin(CREATE, input={"name": name})
+        assert data["createTariff"] == {"tariff": None, "errors": NAME_TAKEN}
+        data = await as_admin(UPDATE, input={"id": str(other.id), "name": name})
+        assert data["updateTariff"] == {"tariff": None, "errors": NAME_TAKEN}
+    # Given to the group that has one of that name: refused as well.
+    data = await as_admin(UPDATE, input={"id": str(in_g1.id), "groupId": str(world.root.id)})
+    assert data["updateTariff"] == {"tariff": None, "errors": NAME_TAKEN}
+    assert await everything() == before
+    # Another group may have it, and a tariff may change its own name's case.
+    data = await as_admin(CREATE, input={"name": "Standard AC", "groupId": str(world.g2.id)})
+    assert data["createTariff"]["errors"] == []
+    data = await as_admin(UPDATE, input={"id": str(in_g1.id), "name": "Standard AC"})
+    assert data["updateTariff"]["errors"] == []
+
+
+async def test_concurrent_creates_of_one_tariff_name_give_one_tariff(as_admin, world):
+    names = ["Standard AC", "standard ac", "STANDARD AC"]
+    results = await asyncio.gather(*(as_admin(CREATE, input={"name": n}) for n in names))
+    errors = sorted((r["createTariff"]["errors"] for r in results), key=len)
+    assert errors == [[], NAME_TAKEN, NAME_TAKEN]
+    assert await Tariff.filter(name__iexact="standard ac").count() == 1

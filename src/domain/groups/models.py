@@ -26,6 +26,8 @@ class ChargingGroup(Model):
     parent: fields.ForeignKeyNullableRelation[ChargingGroup] = fields.ForeignKeyField(
         "evcms.ChargingGroup", related_name="children", null=True, on_delete=fields.RESTRICT
     )
+    # Unique among siblings in any case: the index `uq_group_sibling_name` on
+    # (parent_id, lower(name)) (migration 0010; Tortoise cannot declare it).
     name = fields.CharField(max_length=100)
     # "/<root id>/<child id>/.../<own id>/": a prefix match selects a subtree.
     path = fields.CharField(max_length=2000, db_index=True)

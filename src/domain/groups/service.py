@@ -1,4 +1,10 @@
-"""Charging group tree: create, rename, move, delete, list. Callers own the transaction."""
+"""Charging group tree: create, rename, move, delete, list. Callers own the transaction.
+
+Sibling groups have different names in any case (the unique index `uq_group_sibling_name`
+on the parent and the lower-cased name): create, rename and move check it under an
+advisory lock on the parent and the lower-cased name, so concurrent attempts wait for each
+other and the loser gets GROUP_NAME_EXISTS instead of an integrity error.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,15 @@ import uuid
 from dataclasses import dataclass
 from enum import Enum
 
+from tortoise.functions import Lower
+
 from domain import db, rows
 from domain.errors import (
     GROUP_HAS_STATIONS,
     GROUP_HAS_SUBGROUPS,
     GROUP_INTO_OWN_SUBTREE,
     GROUP_IS_BASE,
+    GROUP_NAME_EXISTS,
     GROUP_NOT_DELETABLE,
     GROUP_NOT_FOUND,
     GROUP_NOT_MOVABLE,
@@ -23,7 +32,7 @@ from domain.operators.models import Operator
 from domain.organisations.models import Organisation
 from domain.pagination import Page, PageRequest
 from domain.principal import Principal
-from domain.scope import group_or_base, visible_groups
+from domain.scope import group_or_base, organisation_rows, visible_groups
 from domain.stations.models import ChargingStation
 
 NAME_MAX = 100
@@ -86,11 +95,30 @@ async def subtree_station_counts(group_ids: list[uuid.UUID]) -> dict[uuid.UUID, 
     return {row["id"]: row["n"] for row in rows}
 
 
+async def _name_free(
+    parent: ChargingGroup, name: str, *, exclude: uuid.UUID | None = None, field: str = "name"
+) -> None:
+    """No other child of `parent` is called `name` in any case (checked under a lock)."""
+    key = name.lower()
+    await db.advisory_lock(f"group-name:{parent.id}:{key}")
+    query = (
+        organisation_rows(ChargingGroup, parent.organisation_id)
+        .filter(parent_id=parent.id)
+        .annotate(name_key=Lower("name"))
+        .filter(name_key=key)
+    )
+    if exclude is not None:
+        query = query.exclude(id=exclude)
+    if await query.exists():
+        raise GROUP_NAME_EXISTS.error(field)
+
+
 async def create(*, principal: Principal, name: str, parent_id: str | None = None) -> ChargingGroup:
     name = require_text(name, "name", max_length=NAME_MAX, label="Name")
     if parent_id is None and not principal.is_admin:
         raise PARENT_REQUIRED.error("parentId")
     parent = await group_or_base(principal, parent_id, "parentId")
+    await _name_free(parent, name)
     group_id = uuid.uuid4()
     return await ChargingGroup.create(
         id=group_id,
@@ -114,8 +142,10 @@ async def update(
         visible_groups(principal), group_id, message=GROUP_NOT_FOUND, field="id"
     )
     rows.check_version(group, version)
+    renamed = name is not None
     if name is not None:
         group.name = require_text(name, "name", max_length=NAME_MAX, label="Name")
+    moved_to: ChargingGroup | None = None
     if parent_id is not None:
         # Resolve the parent first, so an out-of-scope parent answers like a missing one
         # even when it is the current parent.
@@ -123,16 +153,24 @@ async def update(
             visible_groups(principal), parent_id, message=GROUP_NOT_FOUND, field="parentId"
         )
         if parent.id != group.parent_id:
-            await _move(principal, group, parent)
+            moved_to = parent
+    if moved_to is not None:
+        await _move(principal, group, moved_to, field="name" if renamed else "parentId")
+    elif renamed and group.parent_id is not None:
+        parent_row = await ChargingGroup.get(id=group.parent_id)
+        await _name_free(parent_row, group.name, exclude=group.id)
     await rows.bump(group)
     return group
 
 
-async def _move(principal: Principal, group: ChargingGroup, parent: ChargingGroup) -> None:
+async def _move(
+    principal: Principal, group: ChargingGroup, parent: ChargingGroup, *, field: str
+) -> None:
     if group.is_root or group.path == principal.base_path:
         raise GROUP_NOT_MOVABLE.error("parentId")
     if parent.path.startswith(group.path):
         raise GROUP_INTO_OWN_SUBTREE.error("parentId")
+    await _name_free(parent, group.name, exclude=group.id, field=field)
     old_path, new_path = group.path, child_path(parent.path, group.id)
     # Rewrite the prefix of the whole subtree in one statement.
     await db.execute(

@@ -39,6 +39,8 @@ class Operator(Model):
     )
     # Usernames are global: login asks for nothing but username and password.
     username = fields.CharField(max_length=64, unique=True)
+    # Unique per organisation in any case: the index `uq_operator_email` on lower(email)
+    # (migration 0010; Tortoise cannot declare an index on an expression).
     email = fields.CharField(max_length=254)
     first_name = fields.CharField(max_length=100, default="")
     last_name = fields.CharField(max_length=100, default="")

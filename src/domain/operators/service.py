@@ -9,13 +9,15 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from tortoise.expressions import Q
+from tortoise.functions import Lower
 
-from domain import rows
+from domain import db, rows
 from domain.errors import (
     ACCESS_DENIED,
     EMAIL_PROBLEM,
     INVALID_TOKEN,
     NOT_YOURSELF,
+    OPERATOR_EMAIL_EXISTS,
     OPERATOR_NOT_FOUND,
     REMINDER_ONLY_INVITED,
     RESET_ONLY_ACTIVE,
@@ -48,7 +50,7 @@ from domain.operators.passwords import (
 )
 from domain.pagination import Page, PageRequest
 from domain.principal import Principal
-from domain.scope import group_or_base, visible_operators
+from domain.scope import group_or_base, organisation_rows, visible_operators
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]{2,64}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -89,6 +91,25 @@ def clean_email(email: str, field: str = "email") -> str:
     if len(email) > 254 or not EMAIL_RE.match(email):
         raise EMAIL_PROBLEM.error(field)
     return email
+
+
+async def _email_free(
+    organisation_id: object, email: str, *, exclude: uuid.UUID | None = None
+) -> None:
+    """E-mail addresses are unique among an organisation's operators in any case (the
+    index `uq_operator_email`), so that a password reset by e-mail names one operator.
+    Checked under a lock on the lower-cased address, so concurrent attempts wait."""
+    key = email.lower()
+    await db.advisory_lock(f"operator-email:{organisation_id}:{key}")
+    query = (
+        organisation_rows(Operator, organisation_id)
+        .annotate(email_key=Lower("email"))
+        .filter(email_key=key)
+    )
+    if exclude is not None:
+        query = query.exclude(id=exclude)
+    if await query.exists():
+        raise OPERATOR_EMAIL_EXISTS.error("email")
 
 
 def _name(value: str, field: str, label: str) -> str:
@@ -169,6 +190,7 @@ async def invite(
     base = await group_or_base(principal, base_group_id, "baseGroupId")
     if await Operator.filter(username__iexact=username).exists():
         raise USERNAME_EXISTS.error("username")
+    await _email_free(principal.organisation_id, email)
     operator = await Operator.create(
         organisation_id=principal.organisation_id,
         base_group=base,
@@ -227,6 +249,7 @@ async def update(*, principal: Principal, operator_id: str, changes: OperatorCha
     rows.check_version(operator, changes.version)
     if changes.email is not None:
         operator.email = clean_email(changes.email)
+        await _email_free(operator.organisation_id, operator.email, exclude=operator.id)
     if changes.first_name is not None:
         operator.first_name = _name(changes.first_name, "firstName", "First name")
     if changes.last_name is not None:
@@ -322,11 +345,13 @@ async def create_active(
     if await Operator.filter(username__iexact=username).exists():
         raise USERNAME_EXISTS.error("username")
     check_policy(password, username=username)
+    email = clean_email(email)
+    await _email_free(organisation_id, email)
     return await Operator.create(
         organisation_id=organisation_id,
         base_group=base_group,
         username=username,
-        email=clean_email(email),
+        email=email,
         role=role,
         status=OperatorStatus.ACTIVE,
         password_hash=await hash_password_off_loop(password),

@@ -24,6 +24,8 @@ class Tariff(Model):
     group: fields.ForeignKeyRelation[ChargingGroup] = fields.ForeignKeyField(
         "evcms.ChargingGroup", related_name="owned_tariffs", on_delete=fields.RESTRICT
     )
+    # Unique among the owning group's tariffs in any case: the index `uq_tariff_group_name`
+    # on (group_id, lower(name)) (migration 0010; Tortoise cannot declare it).
     name = fields.CharField(max_length=100)
     price_per_kwh = fields.DecimalField(max_digits=12, decimal_places=4, default=0)
     price_per_session = fields.DecimalField(max_digits=12, decimal_places=4, default=0)

@@ -29,6 +29,7 @@ from domain.errors import (
     PRICE_TOO_LARGE,
     STATION_NOT_FOUND,
     TARIFF_IN_USE,
+    TARIFF_NAME_EXISTS,
     TARIFF_NOT_FOUND,
     TARIFF_REQUIRED,
     USER_NOT_FOUND,
@@ -162,6 +163,24 @@ def _apply(tariff: Tariff, data: TariffData) -> None:
         tariff.prices_include_vat = data.prices_include_vat
 
 
+async def _name_free(tariff: Tariff) -> None:
+    """Tariffs owned by one group have different names in any case (the unique index
+    `uq_tariff_group_name`); checked under a lock on the group and the lower-cased name, so
+    concurrent creates wait for each other and the loser gets TARIFF_NAME_EXISTS."""
+    key = tariff.name.lower()
+    await db.advisory_lock(f"tariff-name:{tariff.group_id}:{key}")
+    taken = (
+        await organisation_rows(Tariff, tariff.organisation_id)
+        .filter(group_id=tariff.group_id)
+        .exclude(id=tariff.id)
+        .annotate(name_key=Lower("name"))
+        .filter(name_key=key)
+        .exists()
+    )
+    if taken:
+        raise TARIFF_NAME_EXISTS.error("name")
+
+
 async def create_tariff(*, principal: Principal, data: TariffData) -> Tariff:
     """A new tariff owned by the given group (default: the principal's base group)."""
     if data.name is None:
@@ -178,6 +197,7 @@ async def create_tariff(*, principal: Principal, data: TariffData) -> Tariff:
     )
     _apply(tariff, data)
     tariff.group = await group_or_base(principal, data.group_id, "groupId")
+    await _name_free(tariff)
     await tariff.save()
     return tariff
 
@@ -191,6 +211,8 @@ async def update_tariff(
     _apply(tariff, data)
     if data.group_id is not None:
         tariff.group = await group_or_base(principal, data.group_id, "groupId")
+    if data.name is not None or data.group_id is not None:
+        await _name_free(tariff)
     await rows.bump(tariff)
     return tariff
 

@@ -34,6 +34,8 @@ class ChargingStation(Model):
     )
     state = fields.CharEnumField(StationState, max_length=16, default=StationState.ACTIVE)
     name = fields.CharField(max_length=100)
+    # Unique per organisation among non-orphans exactly (below) and in any case (the index
+    # `uq_station_identifier_key` on lower(identifier), migration 0010).
     identifier = fields.CharField(max_length=64)
     address = fields.CharField(max_length=300, default="")
     latitude = fields.DecimalField(max_digits=9, decimal_places=6, null=True)

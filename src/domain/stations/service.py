@@ -1,11 +1,15 @@
 """Charging stations: create, edit, delete (orphan), list; discovered stations and adoption;
 the OCPP password. Callers own the transaction.
 
-Identifiers are unique within an organisation among stations that are not orphans (the
-partial unique index `uq_station_identifier_live`). Every path that gives a station a live
-identifier (create, adopt, record_discovered) first takes a transaction-scoped advisory
-lock on the organisation and identifier and then checks, so concurrent attempts wait for
-each other and the loser gets the seed's message instead of an integrity error.
+Identifiers are unique within an organisation among stations that are not orphans, in any
+case: `DEPOT-01` and `depot-01` cannot both be live (the partial unique index
+`uq_station_identifier_key` on the lower-cased identifier). Every path that gives a station
+a live identifier (create, adopt, record_discovered) first takes a transaction-scoped
+advisory lock on the organisation and the lower-cased identifier and then checks, so
+concurrent attempts wait for each other and the loser gets the seed's message instead of
+an integrity error. OCPP admission still looks stations up by their exact identifier: a
+station connecting as `depot-01` while `DEPOT-01` is live is refused (not found) rather
+than admitted as `DEPOT-01` or recorded as a second, discovered station.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
 
 from tortoise.expressions import Case, Q, When
+from tortoise.functions import Lower
 from tortoise.queryset import QuerySet
 
 from domain import db, rows
@@ -140,7 +145,7 @@ def _optional_text(value: str, field: str, *, max_length: int, label: str) -> st
 async def _lock_identifier(organisation_id: object, identifier: str) -> None:
     """Serialise every attempt to give `identifier` a live station (until the transaction
     ends)."""
-    await db.advisory_lock(f"station:{organisation_id}:{identifier}")
+    await db.advisory_lock(f"station:{organisation_id}:{identifier.lower()}")
 
 
 async def _identifier_taken(
@@ -148,8 +153,9 @@ async def _identifier_taken(
 ) -> bool:
     query = (
         organisation_rows(ChargingStation, organisation_id)
-        .filter(identifier=identifier)
         .exclude(state=StationState.ORPHAN)
+        .annotate(identifier_key=Lower("identifier"))
+        .filter(identifier_key=identifier.lower())
     )
     if exclude is not None:
         query = query.exclude(id=exclude)
@@ -327,7 +333,7 @@ async def record_discovered(*, organisation_id: uuid.UUID, identifier: str) -> C
     """A station connected with `identifier`: the live station that has it, or a new
     DISCOVERED station (no group) awaiting adoption. Idempotent. Call it inside a
     transaction (the advisory lock lasts until it ends). Raises DomainError for an
-    identifier that is not valid."""
+    identifier that is not valid, or that a live station has in another case."""
     identifier = check_identifier(identifier)
     await _lock_identifier(organisation_id, identifier)
     existing = (
@@ -338,6 +344,9 @@ async def record_discovered(*, organisation_id: uuid.UUID, identifier: str) -> C
     )
     if existing is not None:
         return existing
+    if await _identifier_taken(organisation_id, identifier):
+        # Live under another case: not this station, and not a new one either.
+        raise STATION_EXISTS.error("identifier")
     return await ChargingStation.create(
         organisation_id=organisation_id,
         group=None,

@@ -63,7 +63,10 @@ class ChargingGroupSort:
 
 @strawberry.input
 class CreateChargingGroupInput:
-    name: str
+    name: str = strawberry.field(
+        description='Unique among the parent\'s subgroups, in any case ("North" and '
+        '"north" cannot be siblings): ALREADY_EXISTS otherwise'
+    )
     parent_id: strawberry.ID | None = strawberry.field(
         default=None, description="Default: your base group (admin only; basic must give one)"
     )
@@ -72,9 +75,14 @@ class CreateChargingGroupInput:
 @strawberry.input
 class UpdateChargingGroupInput:
     id: strawberry.ID
-    name: str | None = None
+    name: str | None = strawberry.field(
+        default=None,
+        description="Unique among the parent's subgroups, in any case: ALREADY_EXISTS otherwise",
+    )
     parent_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Move the group, with its subtree, under this group"
+        default=None,
+        description="Move the group, with its subtree, under this group; refused "
+        "(ALREADY_EXISTS) when a subgroup there has the group's name in any case",
     )
     version: int | None = strawberry.field(
         default=None, description="The version you edited; a stale one is refused (CONFLICT)"

@@ -67,7 +67,10 @@ class OperatorSortInput:
 @strawberry.input
 class InviteOperatorInput:
     username: str
-    email: str
+    email: str = strawberry.field(
+        description="Unique among the organisation's operators, in any case (a password reset "
+        "by e-mail names one operator): ALREADY_EXISTS otherwise"
+    )
     first_name: str = ""
     last_name: str = ""
     role: OperatorRole = DomainRole.BASIC  # type: ignore[valid-type]
@@ -79,7 +82,11 @@ class InviteOperatorInput:
 @strawberry.input
 class UpdateOperatorInput:
     id: strawberry.ID
-    email: str | None = None
+    email: str | None = strawberry.field(
+        default=None,
+        description="Unique among the organisation's operators, in any case (a password reset "
+        "by e-mail names one operator): ALREADY_EXISTS otherwise",
+    )
     first_name: str | None = None
     last_name: str | None = None
     base_group_id: strawberry.ID | None = None

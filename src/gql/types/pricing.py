@@ -82,7 +82,10 @@ class TariffSortInput:
 
 @strawberry.input
 class CreateTariffInput:
-    name: str
+    name: str = strawberry.field(
+        description="Unique among the tariffs of the owning group, in any case: ALREADY_EXISTS "
+        "otherwise"
+    )
     group_id: strawberry.ID | None = strawberry.field(
         default=None, description="The owning charging group; default: your base group"
     )
@@ -99,8 +102,16 @@ class CreateTariffInput:
 @strawberry.input
 class UpdateTariffInput:
     id: strawberry.ID
-    name: str | None = None
-    group_id: strawberry.ID | None = None
+    name: str | None = strawberry.field(
+        default=None,
+        description="Unique among the tariffs of the owning group, in any case: ALREADY_EXISTS "
+        "otherwise",
+    )
+    group_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Give the tariff to this group; refused (ALREADY_EXISTS) when the group "
+        "already owns a tariff with this name in any case",
+    )
     price_per_kwh: Decimal | None = None
     price_per_session: Decimal | None = None
     price_per_hour: Decimal | None = None

@@ -245,7 +245,9 @@ class CreateChargingStationInput:
     name: str
     identifier: str = strawberry.field(
         description="As configured in the device: letters, digits, - and _ (1 to 64); "
-        "cannot be changed afterwards"
+        "cannot be changed afterwards. Unique in the organisation among stations not "
+        "deleted, in any case (DEPOT-01 and depot-01 cannot both exist): ALREADY_EXISTS "
+        "otherwise; the device must connect with exactly this identifier"
     )
     group_id: strawberry.ID | None = strawberry.field(
         default=None, description="Parent group; default: your base group"
