@@ -63,8 +63,9 @@ def meter_values(connector: int, transaction_id: int, rng: random.Random) -> byt
     return call("mv", "MeterValues", payload)
 
 
-class Link(asyncio.Protocol):
-    """One station's websocket: handshake, then frames; answers go to `on_answer`."""
+class Link(asyncio.BufferedProtocol):
+    """One station's websocket: handshake, then frames; answers go to `on_answer`. The
+    event loop reads straight into `chunk` (a buffered protocol: no bytes object per read)."""
 
     def __init__(self, request: bytes) -> None:
         self.request = request
@@ -76,13 +77,17 @@ class Link(asyncio.Protocol):
         self.busy = False
         self.sent_at = 0.0
         self.frame = b""  # its MeterValues frame
+        self.chunk = bytearray(65536)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
         transport.write(self.request)
 
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return memoryview(self.chunk)
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.buffer += memoryview(self.chunk)[:nbytes]
         if not self.open:
             end = self.buffer.find(b"\r\n\r\n")
             if end < 0:
