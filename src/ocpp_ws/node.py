@@ -29,8 +29,8 @@ from ocpp_ws.router import Router
 from ocpp_ws.throttle import HandshakeThrottle, Limits
 
 log = logging.getLogger("evcms.ocpp.node")
-BACKGROUND = "evcms-background:"
-DEFAULT_MAX_FRAME_BYTES = 1_000_000  # the name prefix of tasks no request waits for
+BACKGROUND = "evcms-background:"  # the name prefix of tasks no request waits for
+DEFAULT_MAX_FRAME_BYTES = 1_000_000  # as OCPP_MAX_FRAME_BYTES's default
 
 
 def default_name() -> str:

@@ -76,6 +76,3 @@ class Outages:
                 "%s is back after %.1f s; %d messages refused meanwhile",
                 dependency, time.monotonic() - since, refused,
             )  # fmt: skip
-
-    def down(self, dependency: str) -> bool:
-        return dependency in self._since

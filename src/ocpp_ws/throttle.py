@@ -8,9 +8,7 @@ address throttles that address, never the real station connecting from its own."
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import cast
 
 from redis.asyncio import Redis
 
@@ -56,4 +54,4 @@ class HandshakeThrottle:
         async with self.redis.pipeline(transaction=True) as pipe:
             for key in self._keys(organisation, identifier, source):
                 pipe.decr(key)
-            await cast(Awaitable[list[int]], pipe.execute())
+            await pipe.execute()
